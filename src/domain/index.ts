@@ -1,0 +1,3 @@
+export * from './connection-status.js'
+export * from './errors.js'
+export * from './schemas/index.js'
