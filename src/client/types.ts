@@ -28,7 +28,9 @@ export interface ClientStats {
 export interface NexusClientApi {
   readMember(args: UserScoped & { readonly memberGuid: string }): Promise<Member>
   listMembers(args: UserScoped): Promise<readonly Member[]>
-  listMemberCredentials(args: UserScoped & { readonly memberGuid: string }): Promise<readonly CredentialField[]>
+  listMemberCredentials(
+    args: UserScoped & { readonly memberGuid: string },
+  ): Promise<readonly CredentialField[]>
   /** `PUT /members/{guid}` with a rooted body carrying only credentials; never `skip_aggregation: true`. */
   updateMember(
     args: UserScoped & {

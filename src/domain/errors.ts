@@ -66,7 +66,11 @@ const RETRY_STATUSES = new Set([429, 500, 502, 503, 504])
  * classify(new HttpError({ api: 'nexus', method: 'GET', path: '/members', status: 503, message: '…' })) // 'retry'
  * ```
  */
-export function classify(error: { readonly _tag: string; readonly status?: number; readonly api?: Api }): ErrorClass {
+export function classify(error: {
+  readonly _tag: string
+  readonly status?: number
+  readonly api?: Api
+}): ErrorClass {
   switch (error._tag) {
     case 'TransportError':
     case 'DecodeError':

@@ -40,7 +40,7 @@ export const challenge = z
             ? 'image_options'
             : undefined
     if (need !== undefined && (value[need] === null || value[need] === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [need], message: `${String(value.type)} challenge needs ${need}` })
+      ctx.addIssue({ code: 'custom', path: [need], message: `this challenge type needs ${need}` })
     }
   })
 

@@ -53,10 +53,7 @@ export type JobStart = z.infer<typeof jobStart>
  * A member body as MX sends it: rooted `{"member": {...}}`, or the older non-rooted member (§3.4),
  * normalised to `{ member }`.
  */
-export const memberBody = z.union([
-  z.object({ member }),
-  member.transform((m) => ({ member: m })),
-])
+export const memberBody = z.union([z.object({ member }), member.transform((m) => ({ member: m }))])
 
 /** Aggregate / refresh answers: a full member, or only `{ job_guid, status }` (§3.6, §12). */
 export const aggregateBody = z.object({ member: z.union([member, jobStart]) })

@@ -29,9 +29,9 @@ export const updateMemberRequest = z.union([
 /** `PUT /members/{guid}/resume` body: top-level `challenges` or `member.challenges` (§10.4). */
 export const resumeRequest = z.union([
   z.object({ challenges: z.array(credentialValue) }).transform(({ challenges }) => challenges),
-  z.object({ member: z.object({ challenges: z.array(credentialValue) }) }).transform(
-    ({ member }) => member.challenges,
-  ),
+  z
+    .object({ member: z.object({ challenges: z.array(credentialValue) }) })
+    .transform(({ member }) => member.challenges),
 ])
 
 /** `POST /sessions` body: `{"session": {"skip_aggregation": true}}`, `{}` or empty (§1.4). */

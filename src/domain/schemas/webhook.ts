@@ -49,7 +49,11 @@ export const webhookBody = z.union([
     memberGuid: w.member_guid,
     payload: w,
   })),
-  aggregationWebhook.transform((w) => ({ kind: 'aggregation' as const, memberGuid: w.member_guid, payload: w })),
+  aggregationWebhook.transform((w) => ({
+    kind: 'aggregation' as const,
+    memberGuid: w.member_guid,
+    payload: w,
+  })),
   jobWebhook.transform((w) => ({ kind: 'job' as const, memberGuid: w.job.member_guid, payload: w })),
   memberWebhook.transform((w) => ({ kind: 'member' as const, memberGuid: w.member.guid, payload: w })),
 ])
