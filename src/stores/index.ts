@@ -1,0 +1,20 @@
+export { memoryStore } from './memory.js'
+export { sqliteStore } from './sqlite.js'
+export type { SqliteLifecycleStore, SqliteStoreOptions } from './sqlite.js'
+export { allUnfinished } from './iterate.js'
+export { StoreError, isStoreError } from './errors.js'
+export type { StoreErrorReason } from './errors.js'
+export { LIFECYCLE_STATUSES } from './types.js'
+export type {
+  HistoryEntry,
+  HistoryInput,
+  HistoryOptions,
+  LifecycleCounts,
+  LifecycleRecord,
+  LifecycleStatus,
+  LifecycleStore,
+  LifecycleUpdate,
+  NewLifecycleRecord,
+  PageOptions,
+  StoreOptions,
+} from './types.js'

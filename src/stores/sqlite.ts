@@ -1,0 +1,344 @@
+import Database from 'better-sqlite3'
+import { StoreError } from './errors.js'
+import {
+  prepareAcquire,
+  prepareAppend,
+  prepareCreate,
+  prepareDue,
+  prepareHistoryQuery,
+  preparePage,
+  prepareSave,
+} from './prepare.js'
+import { toEntry, toRecord, type HistoryRow, type Row } from './row.js'
+import { settle } from './settle.js'
+import { SCHEMA_VERSION, migrate, readSchemaVersion, refuseNewer } from './sqlite-schema.js'
+import { checkGuid, checkText, DEFAULT_MAX_JSON_BYTES, readClock, type PreparedHistory } from './validate.js'
+import type { HistoryEntry, LifecycleCounts, LifecycleStore, StoreOptions } from './types.js'
+
+// The embedded default store (design/reconnector.md, "Stores"): better-sqlite3 12, WAL, one transaction per
+// state change, prepared statements. Durability choices are in docs/decisions/0004-stores.md.
+
+/** Options for `sqliteStore`. */
+export interface SqliteStoreOptions extends StoreOptions {
+  /**
+   * `normal` (default): with WAL, a committed transaction survives a crash of the process (SIGKILL), and
+   * the file is never corrupted; only an OS crash or power cut can roll back the last commits.
+   * `full`: also fsync the WAL on every commit, surviving power loss, at a large cost per save.
+   */
+  readonly synchronous?: 'normal' | 'full'
+  /** How long a write waits for another connection's lock before failing with `io` / `SQLITE_BUSY`. Default 5000. */
+  readonly busyTimeoutMs?: number
+}
+
+/** A `LifecycleStore` in a SQLite file. */
+export interface SqliteLifecycleStore extends LifecycleStore {
+  /** The database file, as given. */
+  readonly path: string
+  /** The schema version of the open file. */
+  readonly schemaVersion: number
+}
+
+const COLUMNS = `member_guid AS memberGuid, user_id AS userId, state, status, wake_at AS wakeAt, snapshot, outcome,
+  owner, lease_until AS leaseUntil, version, created_at AS createdAt, updated_at AS updatedAt, last_seq AS lastSeq`
+
+function sqliteCode(error: unknown): string | undefined {
+  return error instanceof Database.SqliteError ? error.code : undefined
+}
+
+function openError(path: string, error: unknown): StoreError {
+  if (error instanceof StoreError) return error
+  const code = sqliteCode(error)
+  const why =
+    code === 'SQLITE_NOTADB'
+      ? 'is not a SQLite database'
+      : error instanceof Error
+        ? error.message
+        : 'could not be opened'
+  return new StoreError({ reason: 'open', path, code, message: `cannot open store ${path}: ${why}` })
+}
+
+/**
+ * A `LifecycleStore` in a SQLite file (created and migrated on open; WAL mode). Throws `StoreError`
+ * (`open` / `schema`) at once when the path cannot be opened or holds a newer or foreign schema.
+ *
+ * @example
+ * ```ts
+ * const store = sqliteStore('./mx-reconnect.db')
+ * const { record } = await store.create({ memberGuid: 'MBR-1', userId: 'u-1', state: 'loadingMember', status: 'running', wakeAt: null, snapshot: {} })
+ * await store.save('MBR-1', { expectedVersion: record.version, state: 'done', status: 'done', wakeAt: null, snapshot: {}, outcome: { outcome: 'connected' } })
+ * await store.close()
+ * ```
+ */
+export function sqliteStore(path: string, options: SqliteStoreOptions = {}): SqliteLifecycleStore {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new StoreError({ reason: 'open', path: String(path), message: 'sqliteStore needs a file path' })
+  }
+  const clock = options.clock ?? Date.now
+  const maxBytes = options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES
+  let db: Database.Database
+  try {
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 })
+  } catch (error) {
+    throw openError(path, error)
+  }
+  try {
+    // Refuse a newer or foreign file before touching it (not even switching its journal mode).
+    refuseNewer(readSchemaVersion(db, path), path)
+    db.pragma('journal_mode = WAL')
+    db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    migrate(db, path)
+  } catch (error) {
+    db.close()
+    throw openError(path, error)
+  }
+  return bind(db, path, clock, maxBytes)
+}
+
+function bind(
+  db: Database.Database,
+  path: string,
+  clock: () => number,
+  maxBytes: number,
+): SqliteLifecycleStore {
+  const stmt = {
+    get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM lifecycles WHERE member_guid = ?`),
+    insert: db.prepare(
+      `INSERT INTO lifecycles (member_guid, user_id, state, status, wake_at, snapshot, outcome, version, created_at, updated_at)
+       VALUES (@memberGuid, @userId, @state, @status, @wakeAt, @snapshot, @outcome, 1, @now, @now)
+       ON CONFLICT (member_guid) DO NOTHING`,
+    ),
+    save: db.prepare<Record<string, unknown>, Row>(
+      `UPDATE lifecycles SET state = @state, status = @status, wake_at = @wakeAt, snapshot = @snapshot,
+         outcome = CASE WHEN @keepOutcome THEN outcome ELSE @outcome END,
+         version = version + 1, updated_at = @now,
+         owner = CASE WHEN @status = 'done' THEN NULL ELSE owner END,
+         lease_until = CASE WHEN @status = 'done' THEN NULL ELSE lease_until END
+       WHERE member_guid = @memberGuid AND version = @expectedVersion
+       RETURNING ${COLUMNS}`,
+    ),
+    version: db.prepare<[string], { version: number }>(
+      `SELECT version FROM lifecycles WHERE member_guid = ?`,
+    ),
+    bumpSeq: db.prepare<[number, string], { lastSeq: number }>(
+      `UPDATE lifecycles SET last_seq = last_seq + ? WHERE member_guid = ? RETURNING last_seq AS lastSeq`,
+    ),
+    insertHistory: db.prepare<[string, number, number, string, string]>(
+      `INSERT INTO history (member_guid, seq, at, type, data) VALUES (?, ?, ?, ?, ?)`,
+    ),
+    history: db.prepare<[string, number, number], HistoryRow>(
+      `SELECT member_guid AS memberGuid, seq, at, type, data FROM history
+       WHERE member_guid = ? AND seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    unfinished: db.prepare<[string, number], Row>(
+      `SELECT ${COLUMNS} FROM lifecycles WHERE status <> 'done' AND member_guid > ? ORDER BY member_guid LIMIT ?`,
+    ),
+    due: db.prepare<{ at: number; limit: number }, Row>(
+      `SELECT ${COLUMNS} FROM lifecycles
+       WHERE status <> 'done' AND wake_at IS NOT NULL AND wake_at <= @at AND (lease_until IS NULL OR lease_until <= @at)
+       ORDER BY wake_at, member_guid LIMIT @limit`,
+    ),
+    // Two cheap queries instead of one scan: unleased wake-ups come in index order (first row wins);
+    // leased rows are few (the live lifecycles), and wake when both their time and their lease are up.
+    nextUnleased: db.prepare<[], { t: number }>(
+      `SELECT wake_at AS t FROM lifecycles WHERE status <> 'done' AND wake_at IS NOT NULL AND owner IS NULL
+       ORDER BY wake_at LIMIT 1`,
+    ),
+    nextLeased: db.prepare<[], { t: number | null }>(
+      `SELECT MIN(MAX(wake_at, lease_until)) AS t FROM lifecycles
+       WHERE owner IS NOT NULL AND status <> 'done' AND wake_at IS NOT NULL`,
+    ),
+    acquire: db.prepare<{ memberGuid: string; owner: string; now: number; until: number }>(
+      `UPDATE lifecycles SET owner = @owner, lease_until = @until
+       WHERE member_guid = @memberGuid AND (owner IS NULL OR owner = @owner OR lease_until <= @now)`,
+    ),
+    exists: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM lifecycles WHERE member_guid = ?`),
+    release: db.prepare<[string, string]>(
+      `UPDATE lifecycles SET owner = NULL, lease_until = NULL WHERE member_guid = ? AND owner = ?`,
+    ),
+    counts: db.prepare<[], { status: keyof LifecycleCounts; n: number }>(
+      `SELECT status, COUNT(*) AS n FROM lifecycles GROUP BY status`,
+    ),
+  }
+
+  let closed = false
+
+  /** Runs one operation: refuses after close, and turns SQLite failures into `StoreError` `io`. */
+  function run<T>(operation: () => T): Promise<T> {
+    return settle(() => {
+      if (closed) throw new StoreError({ reason: 'closed', path, message: `the store ${path} is closed` })
+      try {
+        return operation()
+      } catch (error) {
+        if (error instanceof StoreError) throw error
+        throw new StoreError({
+          reason: 'io',
+          path,
+          code: sqliteCode(error),
+          message: `store ${path} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+        })
+      }
+    })
+  }
+
+  function notFound(memberGuid: string): StoreError {
+    return new StoreError({
+      reason: 'notFound',
+      memberGuid,
+      message: `no lifecycle stored for member ${memberGuid}`,
+    })
+  }
+
+  /** Appends entries after `lastSeq` (already reserved in the row by the caller's update). */
+  function insertHistory(
+    memberGuid: string,
+    lastSeq: number,
+    entries: readonly PreparedHistory[],
+  ): HistoryEntry[] {
+    const first = lastSeq - entries.length + 1
+    return entries.map((entry, i) => {
+      const row: HistoryRow = { memberGuid, seq: first + i, ...entry }
+      stmt.insertHistory.run(memberGuid, row.seq, row.at, row.type, row.data)
+      return toEntry(row)
+    })
+  }
+
+  const createTx = db.transaction((input: ReturnType<typeof prepareCreate>, now: number) => {
+    const inserted =
+      stmt.insert.run({
+        memberGuid: input.memberGuid,
+        userId: input.userId,
+        state: input.state,
+        status: input.status,
+        wakeAt: input.wakeAt,
+        snapshot: input.snapshot,
+        outcome: input.outcome,
+        now,
+      }).changes === 1
+    if (inserted && input.history.length > 0) {
+      const { lastSeq } = stmt.bumpSeq.get(input.history.length, input.memberGuid)!
+      insertHistory(input.memberGuid, lastSeq, input.history)
+    }
+    return { created: inserted, record: toRecord(stmt.get.get(input.memberGuid)!) }
+  })
+
+  const saveTx = db.transaction((input: ReturnType<typeof prepareSave>, now: number) => {
+    const row = stmt.save.get({
+      memberGuid: input.memberGuid,
+      expectedVersion: input.expectedVersion,
+      state: input.state,
+      status: input.status,
+      wakeAt: input.wakeAt,
+      snapshot: input.snapshot,
+      keepOutcome: input.outcome === undefined ? 1 : 0,
+      outcome: input.outcome ?? null,
+      now,
+    })
+    if (row === undefined) {
+      const current = stmt.version.get(input.memberGuid)
+      if (current === undefined) throw notFound(input.memberGuid)
+      throw new StoreError({
+        reason: 'conflict',
+        memberGuid: input.memberGuid,
+        expectedVersion: input.expectedVersion,
+        actualVersion: current.version,
+        message: `member ${input.memberGuid} is at version ${current.version}, not ${input.expectedVersion}`,
+      })
+    }
+    if (input.history.length === 0) return toRecord(row)
+    const { lastSeq } = stmt.bumpSeq.get(input.history.length, input.memberGuid)!
+    insertHistory(input.memberGuid, lastSeq, input.history)
+    return toRecord(row)
+  })
+
+  const appendTx = db.transaction((memberGuid: string, entries: readonly PreparedHistory[]) => {
+    const bumped = stmt.bumpSeq.get(entries.length, memberGuid)
+    if (bumped === undefined) throw notFound(memberGuid)
+    return insertHistory(memberGuid, bumped.lastSeq, entries)
+  })
+
+  return {
+    path,
+    schemaVersion: SCHEMA_VERSION,
+
+    get: (memberGuid) =>
+      run(() => {
+        const row = stmt.get.get(checkGuid(memberGuid))
+        return row === undefined ? undefined : toRecord(row)
+      }),
+
+    create: (record, history) =>
+      run(() => {
+        const now = readClock(clock)
+        // Immediate: take the write lock first, so a concurrent writer cannot make us fail mid-way.
+        return createTx.immediate(prepareCreate(record, history, now, maxBytes), now)
+      }),
+
+    save: (memberGuid, update, history) =>
+      run(() => {
+        const now = readClock(clock)
+        return saveTx.immediate(prepareSave(memberGuid, update, history, now, maxBytes), now)
+      }),
+
+    append: (memberGuid, history) =>
+      run(() => {
+        const input = prepareAppend(memberGuid, history, readClock(clock), maxBytes)
+        if (input.history.length === 0) {
+          if (stmt.exists.get(input.memberGuid) === undefined) throw notFound(input.memberGuid)
+          return []
+        }
+        return appendTx.immediate(input.memberGuid, input.history)
+      }),
+
+    history: (memberGuid, options) =>
+      run(() => {
+        const query = prepareHistoryQuery(memberGuid, options)
+        // LIMIT -1: no limit.
+        return stmt.history.all(query.memberGuid, query.afterSeq, query.limit ?? -1).map(toEntry)
+      }),
+
+    unfinished: (options) =>
+      run(() => {
+        const page = preparePage(options)
+        return stmt.unfinished.all(page.after, page.limit).map(toRecord)
+      }),
+
+    due: (at, limit) => run(() => stmt.due.all(prepareDue(at, limit)).map(toRecord)),
+
+    nextWake: () =>
+      run(() => {
+        const unleased = stmt.nextUnleased.get()?.t ?? null
+        const leased = stmt.nextLeased.get()?.t ?? null
+        if (unleased === null) return leased
+        return leased === null ? unleased : Math.min(unleased, leased)
+      }),
+
+    acquire: (memberGuid, owner, leaseMs, now) =>
+      run(() => {
+        const lease = prepareAcquire(memberGuid, owner, leaseMs, now ?? readClock(clock))
+        if (stmt.acquire.run(lease).changes === 1) return true
+        if (stmt.exists.get(lease.memberGuid) === undefined) throw notFound(lease.memberGuid)
+        return false
+      }),
+
+    release: (memberGuid, owner) =>
+      run(() => {
+        const guid = checkGuid(memberGuid)
+        stmt.release.run(guid, checkText(owner, 'owner', undefined, guid))
+      }),
+
+    counts: () =>
+      run(() => {
+        const counts = { running: 0, waiting: 0, done: 0 }
+        for (const row of stmt.counts.all()) counts[row.status] = row.n
+        return counts
+      }),
+
+    close: () => {
+      if (closed) return Promise.resolve()
+      closed = true
+      return settle(() => {
+        db.close()
+      })
+    },
+  }
+}
