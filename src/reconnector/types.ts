@@ -1,0 +1,147 @@
+import type { InspectionEvent } from 'xstate'
+import type {
+  CredentialsRequiredEvent,
+  LifecycleOutput,
+  MfaRequiredEvent,
+  Outcome,
+  PolicyInput,
+} from '../../machines/member-lifecycle/index.js'
+import type { LifecycleClock } from '../bridge/clock.js'
+import type { SubmitResult } from '../bridge/lifecycle.js'
+import type { NexusClientApi, SecretValue } from '../client/types.js'
+import type { ErrorData } from '../domain/errors.js'
+import type { NexusClientConfig } from '../services/config.js'
+import type { LifecycleStatus, LifecycleStore } from '../stores/types.js'
+
+/** A member to reconnect: the partner's user id (it keys the session) and MX's member guid. */
+export interface MemberRef {
+  readonly userId: string
+  readonly memberGuid: string
+}
+
+/** A prompt the reconnector asks a provider (or the partner's user) to answer. */
+export type Prompt = (CredentialsRequiredEvent | MfaRequiredEvent) & { readonly userId: string }
+
+/** An automated answer source: values, or `undefined` to leave the lifecycle waiting for the user. */
+export type Provider<P> = (prompt: P) => Promise<readonly SecretValue[] | undefined>
+
+/** What the reconnector reports through `onEvent`. Never carries a secret. */
+export type ReconnectorEvent =
+  | { readonly type: 'prompt'; readonly memberGuid: string; readonly userId: string; readonly prompt: Prompt }
+  | {
+      readonly type: 'transition'
+      readonly memberGuid: string
+      readonly userId: string
+      readonly state: string
+      readonly connectionStatus: string | null
+    }
+  | {
+      readonly type: 'outcome'
+      readonly memberGuid: string
+      readonly userId: string
+      readonly output: LifecycleOutput
+    }
+  | {
+      readonly type: 'evicted'
+      readonly memberGuid: string
+      readonly wakeAt: number
+      readonly awaitingUser: boolean
+    }
+  | { readonly type: 'error'; readonly memberGuid: string; readonly error: ErrorData }
+
+/** Options of `createReconnector` (reconnector.md, Library API). */
+export interface ReconnectorOptions {
+  /** A Nexus client, or the config to create one (then closed by `close()`). */
+  readonly client: NexusClientApi | NexusClientConfig
+  /** Where lifecycles live between steps (default `memoryStore()`). */
+  readonly store?: LifecycleStore
+  /** Lifecycles running at once (default 32). Lifecycles parked on the user or a long timer do not count. */
+  readonly concurrency?: number
+  /** Automated credentials provider; `undefined` from it leaves the lifecycle waiting for the user. */
+  readonly credentials?: Provider<Prompt & CredentialsRequiredEvent>
+  /** Automated MFA provider; same contract. */
+  readonly mfa?: Provider<Prompt & MfaRequiredEvent>
+  /** Prompts, transitions and outcomes; never secrets. */
+  readonly onEvent?: (event: ReconnectorEvent) => void
+  /** Lifecycle policy for lifecycles this reconnector starts (lifecycle.md, Policy). */
+  readonly policy?: PolicyInput
+  /** Clock for the lifecycles and the timer queue (default: the system clock). */
+  readonly clock?: LifecycleClock
+  /** Lease holder id; give a restarted process the same id to take its own leases back at once. */
+  readonly owner?: string
+  /** How long a lease on a running member lasts without renewal (default 60 s). */
+  readonly leaseMs?: number
+  /** A lifecycle waiting on a timer longer than this is evicted from memory (default 5 s). */
+  readonly evictAfterMs?: number
+  /** XState inspection, e.g. `createWebSocketInspector(...).inspect` (events carry no secrets). */
+  readonly inspect?: (event: InspectionEvent) => void
+}
+
+/** A lifecycle as a host sees it. */
+export interface LifecycleView {
+  readonly memberGuid: string
+  readonly userId: string
+  /** The machine's state path, e.g. `credentials.awaiting`; `queued` before it runs. */
+  readonly state: string
+  readonly status: LifecycleStatus
+  /** What the user must answer now, when the lifecycle waits on them. */
+  readonly prompt?: CredentialsRequiredEvent | MfaRequiredEvent
+  /** The outcome, once done. */
+  readonly outcome?: LifecycleOutput
+  /** When the lifecycle next wakes on its own (epoch ms), if it waits. */
+  readonly wakeAt: number | null
+}
+
+/** One member's line in a sweep report. */
+export interface SweepMemberReport {
+  readonly memberGuid: string
+  readonly userId: string
+  /** The outcome, or `awaitingUser` when it waits on a prompt nobody answered. */
+  readonly outcome: Outcome | 'awaitingUser'
+  readonly connectionStatus: string | null
+  readonly attempts: { readonly credentials: number; readonly mfa: number; readonly service: number } | null
+  /** Nexus calls the lifecycle made for this member in this process (session calls excluded). */
+  readonly calls: number
+  /** Wall time from its first activation in this process to its outcome, in ms. */
+  readonly durationMs: number
+}
+
+/** What a sweep (or `resumeAll`) returns (reconnector.md: every member, and counts per outcome). */
+export interface SweepReport {
+  readonly members: readonly SweepMemberReport[]
+  readonly counts: Readonly<Record<string, number>>
+  readonly durationMs: number
+}
+
+/** Progress of a sweep. */
+export interface SweepProgress {
+  readonly total: number
+  readonly settled: number
+}
+
+/** Runs many member lifecycles, durably (reconnector.md). */
+export interface Reconnector {
+  /** Starts (or returns the running) lifecycle of a member. Idempotent while it is unfinished. */
+  start(member: MemberRef & { readonly policy?: PolicyInput }): Promise<LifecycleView>
+  /** Gives the user's credentials (or, while CHALLENGED, MFA answers) to a waiting lifecycle. */
+  submitCredentials(memberGuid: string, credentials: readonly SecretValue[]): Promise<SubmitResult>
+  /** Gives the user's MFA answers to a waiting lifecycle. */
+  submitMfa(memberGuid: string, answers: readonly SecretValue[]): Promise<SubmitResult>
+  /** Routes a validated MX webhook body to its member's lifecycle; `routed: false` when no lifecycle runs for it. */
+  handleWebhook(body: unknown): Promise<{ readonly routed: boolean; readonly memberGuid: string }>
+  /** Cancels a member's unfinished lifecycle. */
+  cancel(memberGuid: string): Promise<LifecycleView | undefined>
+  /** The current view of a member's lifecycle, if there is one. */
+  view(memberGuid: string): Promise<LifecycleView | undefined>
+  /** Resolves when the member's lifecycle is done or waits on the user. */
+  settled(memberGuid: string): Promise<LifecycleView | undefined>
+  /** Reconnects every member of the given users (via list members) or the given members, and reports. */
+  sweep(
+    target: { readonly userIds: readonly string[] } | { readonly members: readonly MemberRef[] },
+    options?: { readonly onProgress?: (progress: SweepProgress) => void },
+  ): Promise<SweepReport>
+  /** After a restart: brings every unfinished lifecycle back and reports when they settle. */
+  resumeAll(options?: { readonly onProgress?: (progress: SweepProgress) => void }): Promise<SweepReport>
+  /** Stops every live lifecycle (their state is already stored) and releases leases. */
+  close(): Promise<void>
+}
