@@ -41,7 +41,8 @@ interface Live {
   /** The tail of this member's save chain: resolves when every snapshot seen so far is stored. */
   chain: Promise<void>
   lastState: string
-  providers: number
+  /** Provider calls and host events in flight: a busy lifecycle is never evicted. */
+  busy: number
   lost: boolean
   release: () => void
   unsubscribe: () => void
@@ -223,7 +224,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
 
   function maybeEvict(entry: Live) {
     const actor = entry.actor
-    if (!actor || entry.providers > 0 || entry.lost || live.get(entry.ref.memberGuid) !== entry) return
+    if (!actor || entry.busy > 0 || entry.lost || live.get(entry.ref.memberGuid) !== entry) return
     const snapshot = actor.getSnapshot()
     if (snapshot.status !== 'active') return
     if (storeStatus(snapshot, clock.now(), evictAfterMs) !== 'waiting') return
@@ -250,7 +251,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         ? options.credentials && (() => options.credentials!(full as typeof full & CredentialsRequiredEvent))
         : options.mfa && (() => options.mfa!(full as typeof full & MfaRequiredEvent))
     if (!provider) return
-    entry.providers += 1
+    entry.busy += 1
     provider()
       .then(
         (values) => {
@@ -266,8 +267,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
           emit({ type: 'error', memberGuid: entry.ref.memberGuid, error: toErrorData(error) }),
       )
       .finally(() => {
-        entry.providers -= 1
-        entry.chain = entry.chain.then(() => maybeEvict(entry))
+        unbusy(entry)
       })
   }
 
@@ -285,18 +285,30 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     else void write().catch(() => undefined)
   }
 
+  /** One busy reason fewer; the lifecycle may be evicted once its stored state says it waits. */
+  function unbusy(entry: Live) {
+    entry.busy -= 1
+    entry.chain = entry.chain.then(() => maybeEvict(entry))
+  }
+
   /** Brings a stored lifecycle into memory (start or restore), holding its lease. */
-  function activate(record: LifecycleRecord, release: () => void): Promise<Live | undefined> {
+  function activate(record: LifecycleRecord, release: () => void, pinned = false): Promise<Live | undefined> {
     const memberGuid = record.memberGuid
     const existing = live.get(memberGuid)
     if (existing) {
       release()
+      if (pinned) existing.busy += 1
       return Promise.resolve(existing)
     }
     const pending = activating.get(memberGuid)
     if (pending) {
       release()
-      return pending
+      return pinned
+        ? pending.then((entry) => {
+            if (entry) entry.busy += 1
+            return entry
+          })
+        : pending
     }
     const run = (async (): Promise<Live | undefined> => {
       if (closed) return undefined
@@ -320,7 +332,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         version: fresh.version,
         chain: Promise.resolve(),
         lastState: fresh.state,
-        providers: 0,
+        busy: pinned ? 1 : 0,
         lost: false,
         release,
         unsubscribe: () => undefined,
@@ -390,13 +402,24 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     if (record && record.status !== 'done') await schedule(record)
   }
 
-  /** The live lifecycle of a member, rehydrated at once (host events do not queue behind a sweep). */
-  async function hold(memberGuid: string): Promise<Live | undefined> {
-    const entry = live.get(memberGuid)
-    if (entry) return entry
-    const record = await store.get(memberGuid)
-    if (!record || record.status === 'done') return undefined
-    return activate(record, () => undefined)
+  /**
+   * Runs `use` on the member's live lifecycle, rehydrated at once if it was evicted (host events do not
+   * queue behind a sweep); the lifecycle is not evicted while `use` runs.
+   */
+  async function withLive<T>(memberGuid: string, use: (entry: Live, actor: MemberLifecycleActor) => T): Promise<T | undefined> {
+    let entry = live.get(memberGuid)
+    if (entry) entry.busy += 1
+    else {
+      const record = await store.get(memberGuid)
+      if (!record || record.status === 'done') return undefined
+      entry = await activate(record, () => undefined, true)
+    }
+    if (!entry) return undefined
+    try {
+      return entry.actor ? use(entry, entry.actor) : undefined
+    } finally {
+      unbusy(entry)
+    }
   }
 
   async function view(memberGuid: string): Promise<LifecycleView | undefined> {
@@ -476,12 +499,10 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         memberGuid,
         message: `${kind} must be an array of { guid, value } strings`,
       })
-    const entry = await hold(memberGuid)
-    if (!entry?.actor) return { accepted: false }
-    const result =
-      kind === 'credentials'
-        ? lifecycle.submitCredentials(entry.actor, values)
-        : lifecycle.submitMfa(entry.actor, values)
+    const result = await withLive(memberGuid, (_entry, actor) =>
+      kind === 'credentials' ? lifecycle.submitCredentials(actor, values) : lifecycle.submitMfa(actor, values),
+    )
+    if (!result) return { accepted: false }
     recordSubmission(memberGuid, `${kind}.submit`, values, result)
     return result
   }
@@ -526,16 +547,15 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
           message: `invalid MX webhook body: ${decoded.error.issues.map((i) => `${i.path.join('.') || '(root)'} ${i.message}`).join('; ')}`,
         })
       const { memberGuid } = decoded.data
-      const entry = await hold(memberGuid)
-      if (!entry?.actor) return { routed: false, memberGuid }
-      return { routed: lifecycle.webhook(entry.actor, body), memberGuid }
+      const routed = await withLive(memberGuid, (_entry, actor) => lifecycle.webhook(actor, body))
+      return { routed: routed === true, memberGuid }
     },
     async cancel(memberGuid) {
-      const entry = await hold(memberGuid)
-      if (entry?.actor) {
-        entry.actor.send({ type: 'cancel' })
-        await entry.chain
-      }
+      const entry = await withLive(memberGuid, (e, actor) => {
+        actor.send({ type: 'cancel' })
+        return e
+      })
+      if (entry) await entry.chain
       return view(memberGuid)
     },
     view,

@@ -1,0 +1,32 @@
+import type { KnownStatus } from '../../src/domain/index.js'
+import { createNexusClient, type NexusClient } from '../../src/client/index.js'
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js'
+
+/** The simulator's timeScale and the lifecycle's, on one scaled clock: 1 simulated s = 10 real ms. */
+export const TIME_SCALE = 0.01
+
+/** A simulator on 127.0.0.1:0 and a client pointed at it. */
+export async function simEnv(options: SimulatorOptions = {}): Promise<{
+  sim: Simulator
+  client: NexusClient
+  config: { nexusUrl: string; ssoUrl: string; clientId: string; apiKey: string }
+  close: () => Promise<void>
+}> {
+  const sim = await startSimulator({ seed: 7, timeScale: TIME_SCALE, ...options })
+  const config = { nexusUrl: sim.nexusUrl, ssoUrl: sim.ssoUrl, clientId: sim.clientId, apiKey: sim.apiKey }
+  const client = createNexusClient(config)
+  return {
+    sim,
+    client,
+    config,
+    close: async () => {
+      await client.close()
+      await sim.close()
+    },
+  }
+}
+
+/** Seeds a user (once) and a DENIED mxbank member whose stored password is `x`. */
+export function seedDenied(sim: Simulator, userId: string, status: KnownStatus = 'DENIED'): string {
+  return sim.createMember({ userId, institutionCode: 'mxbank', username: 'mxuser', password: 'x', status })
+}
