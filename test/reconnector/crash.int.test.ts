@@ -48,8 +48,8 @@ function run(mode: 'sweep' | 'resume', db: string, plans: string, owner: string)
   })
   const outcomes: string[] = []
   let stderr = ''
-  proc.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  const lines = createInterface({ input: proc.stdout! })
+  proc.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  const lines = createInterface({ input: proc.stdout })
   lines.on('line', (line) => {
     const parsed = JSON.parse(line) as { outcome?: string }
     if (parsed.outcome) outcomes.push(parsed.outcome)
@@ -103,7 +103,10 @@ describe('crash and resume', () => {
       const log = env.sim.requests()
       for (const plan of plans) {
         const record = await store.get(plan.memberGuid)
-        expect({ guid: plan.memberGuid, outcome: (record?.outcome as { outcome?: string } | null)?.outcome }).toEqual({
+        expect({
+          guid: plan.memberGuid,
+          outcome: (record?.outcome as { outcome?: string } | null)?.outcome,
+        }).toEqual({
           guid: plan.memberGuid,
           outcome: plan.expected,
         })

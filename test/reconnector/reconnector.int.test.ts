@@ -47,7 +47,9 @@ describe('partner backend, user present (reconnector.md, use 1)', () => {
     const asked = await r.settled(memberGuid)
     expect(asked?.status).toBe('waiting')
     expect(asked?.prompt?.type).toBe('credentials.required')
-    expect(events.some((e) => e.type === 'evicted' && e.memberGuid === memberGuid && e.awaitingUser)).toBe(true)
+    expect(events.some((e) => e.type === 'evicted' && e.memberGuid === memberGuid && e.awaitingUser)).toBe(
+      true,
+    )
     // Evicted: the view comes from the store, and still carries the prompt.
     expect((await store.get(memberGuid))?.status).toBe('waiting')
 
@@ -88,8 +90,12 @@ describe('partner backend, user present (reconnector.md, use 1)', () => {
     const result = await r.submitCredentials(memberGuid, [{ guid: 'CRD-unknown', value: 'x' }])
     expect(result.accepted).toBe(false)
     expect(result.validation?.reason).toBeDefined()
-    await expect(r.submitCredentials(memberGuid, 'nope' as never)).rejects.toMatchObject({ _tag: 'ReconnectorError' })
-    expect(env.sim.requests().filter((q) => q.memberGuid === memberGuid && q.method === 'PUT').length).toBe(before)
+    await expect(r.submitCredentials(memberGuid, 'nope' as never)).rejects.toMatchObject({
+      _tag: 'ReconnectorError',
+    })
+    expect(env.sim.requests().filter((q) => q.memberGuid === memberGuid && q.method === 'PUT').length).toBe(
+      before,
+    )
     expect((await r.view(memberGuid))?.prompt?.type).toBe('credentials.required')
     await r.cancel(memberGuid)
     expect((await r.settled(memberGuid))?.outcome?.outcome).toBe('cancelled')
@@ -122,7 +128,10 @@ describe('webhooks', () => {
     await r.settled(memberGuid)
     const before = await store.get(memberGuid)
     for (const body of [{}, 'text', { type: 'CONNECTION_STATUS' }, { type: 'AGGREGATION', member_guid: 7 }]) {
-      await expect(r.handleWebhook(body)).rejects.toMatchObject({ _tag: 'ReconnectorError', reason: 'invalidWebhook' })
+      await expect(r.handleWebhook(body)).rejects.toMatchObject({
+        _tag: 'ReconnectorError',
+        reason: 'invalidWebhook',
+      })
     }
     expect(await store.get(memberGuid)).toEqual(before)
     await expect(
@@ -188,7 +197,8 @@ describe('durability rules', () => {
       client: spy,
       store: slow,
       policy,
-      credentials: (p) => Promise.resolve(p.fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, 'good') }))),
+      credentials: (p) =>
+        Promise.resolve(p.fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, 'good') }))),
     })
     const memberGuid = seedDenied(env.sim, 'durable-1')
     await r.start({ userId: 'durable-1', memberGuid })
@@ -209,7 +219,8 @@ describe('durability rules', () => {
     const password = `pw-${randomUUID()}`
     const wrongAnswers: string[] = []
     const { r } = reconnector(store, {
-      credentials: (p) => Promise.resolve(p.fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, password) }))),
+      credentials: (p) =>
+        Promise.resolve(p.fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, password) }))),
       mfa: (p) =>
         Promise.resolve(
           p.challenges.map((c) => {
@@ -220,7 +231,11 @@ describe('durability rules', () => {
         ),
     })
     const connects = seedDenied(env.sim, 'secret-1')
-    const challenged = env.sim.createMember({ userId: 'secret-1', password: 'challenge', status: 'CHALLENGED' })
+    const challenged = env.sim.createMember({
+      userId: 'secret-1',
+      password: 'challenge',
+      status: 'CHALLENGED',
+    })
     const report = await r.sweep({
       members: [
         { userId: 'secret-1', memberGuid: connects },
