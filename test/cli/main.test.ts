@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { floatFlag, intFlag, parseFlags, UsageError, type CliContext } from '../../src/cli/args.js'
+import { main } from '../../src/cli/main.js'
+
+// The `mx-reconnect` dispatcher and flag helpers, in process (reconnector.md "CLI": one-line errors and a
+// non-zero exit, never a stack trace).
+
+function capture(): CliContext & { outLines: string[]; errLines: string[] } {
+  const outLines: string[] = []
+  const errLines: string[] = []
+  return {
+    outLines,
+    errLines,
+    out: (line) => void outLines.push(line),
+    err: (line) => void errLines.push(line),
+    waitForStop: () => Promise.resolve('test'),
+  }
+}
+
+describe('mx-reconnect dispatcher', () => {
+  it('--help lists the commands and exits 0', async () => {
+    const ctx = capture()
+    expect(await main(['--help'], ctx)).toBe(0)
+    expect(ctx.outLines.join('\n')).toMatch(/Usage: mx-reconnect <command>[^]*simulate/)
+  })
+
+  it('no command: usage on stderr, exit 2', async () => {
+    const ctx = capture()
+    expect(await main([], ctx)).toBe(2)
+    expect(ctx.errLines.join('\n')).toContain('Usage:')
+  })
+
+  it('unknown command: one line, exit 2', async () => {
+    const ctx = capture()
+    expect(await main(['frobnicate'], ctx)).toBe(2)
+    expect(ctx.errLines).toEqual(['mx-reconnect: unknown command "frobnicate" (run mx-reconnect --help)'])
+  })
+
+  it.each([
+    [['--bogus'], 'unknown flag --bogus'],
+    [['--port'], 'flag --port needs a value'],
+    [['--port', 'abc'], '--port must be an integer between 0 and 65535 (got "abc")'],
+    [['--port', '70000'], '--port must be an integer between 0 and 65535 (got "70000")'],
+    [['--time-scale', 'fast'], '--time-scale must be a number between 0 and 1000 (got "fast")'],
+    [['--members', '-1'], 'flag --members needs a value (write --members=-VALUE for one starting with "-")'],
+    [['--members=-1'], '--members must be an integer between 0 and 1000000 (got "-1")'],
+    [['--json=yes'], 'flag --json does not take a value'],
+    [['stray'], 'unexpected argument stray'],
+    [['--webhook-url', 'nope'], '--webhook-url must be an http(s) URL (got "nope")'],
+  ])('simulate %j: one-line usage error, exit 2', async (argv, message) => {
+    const ctx = capture()
+    expect(await main(['simulate', ...argv], ctx)).toBe(2)
+    expect(ctx.errLines).toEqual([`mx-reconnect simulate: ${message} (run mx-reconnect simulate --help)`])
+    expect(ctx.outLines).toEqual([])
+  })
+
+  it('simulate --help prints the flags and exits 0', async () => {
+    const ctx = capture()
+    expect(await main(['simulate', '--help'], ctx)).toBe(0)
+    expect(ctx.outLines.join('\n')).toMatch(/--port N[^]*--seed N[^]*--time-scale X[^]*--members N/)
+  })
+})
+
+describe('flag helpers', () => {
+  it('intFlag / floatFlag: fallback, parse, range', () => {
+    expect(intFlag('n', undefined, 5)).toBe(5)
+    expect(intFlag('n', '42', 5, { min: 0 })).toBe(42)
+    expect(() => intFlag('n', '4.2', 5)).toThrow(UsageError)
+    expect(() => intFlag('n', '', 5)).toThrow('--n must be an integer (got "")')
+    expect(() => intFlag('n', '9', 5, { max: 8 })).toThrow('--n must be an integer <= 8 (got "9")')
+    expect(floatFlag('x', '0.01', 1, { min: 0 })).toBe(0.01)
+    expect(() => floatFlag('x', 'Infinity', 1)).toThrow(UsageError)
+    expect(() => floatFlag('x', '-1', 1, { min: 0 })).toThrow('--x must be a number >= 0 (got "-1")')
+  })
+
+  it('parseFlags is strict', () => {
+    const options = { port: { type: 'string' }, json: { type: 'boolean' } } as const
+    expect(parseFlags(['--port', '1', '--json'], options)).toEqual({ port: '1', json: true })
+    expect(() => parseFlags(['--nope'], options)).toThrow('unknown flag --nope')
+    expect(() => parseFlags(['-x'], options)).toThrow(UsageError)
+  })
+})

@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { schemas } from '../../src/domain/index.js'
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js'
+import { SimClient } from './http-client.js'
+
+// Webhooks (Nexus reference §8.2) to a real receiver on 127.0.0.1, with duplicate / reorder / drop, and
+// jobs progressing on a running (scaled) clock.
+
+interface Received {
+  readonly type: string
+  readonly status: string | null
+}
+
+let receiver: Server
+let url: string
+let received: Received[]
+let failFirst = 0
+const open: { sim: Simulator; client: SimClient }[] = []
+
+beforeEach(async () => {
+  received = []
+  failFirst = 0
+  receiver = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      if (failFirst > 0) {
+        failFirst -= 1
+        res.writeHead(500).end()
+        return
+      }
+      const decoded = schemas.webhook.parse(JSON.parse(Buffer.concat(chunks).toString('utf8')))
+      const status =
+        decoded.kind === 'connectionStatus'
+          ? typeof decoded.payload.connection_status === 'string'
+            ? decoded.payload.connection_status
+            : null
+          : null
+      received.push({ type: decoded.kind, status })
+      res.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`
+})
+
+afterEach(async () => {
+  for (const { sim, client } of open.splice(0)) {
+    await client.close()
+    await sim.close()
+  }
+  await new Promise<void>((resolve) => receiver.close(() => resolve()))
+})
+
+async function start(options: SimulatorOptions = {}) {
+  const sim = await startSimulator({ seed: 5, timeScale: 0, webhookUrl: url, ...options })
+  const client = new SimClient(sim)
+  open.push({ sim, client })
+  const guid = sim.createMember({ userId: 'hook-user', status: 'DENIED' })
+  const session = await client.login('hook-user')
+  return { sim, client, guid, session }
+}
+
+/** update(challenge) → CHALLENGED → resume → CONNECTED, driven by advancing the clock only. */
+async function reconnect(sim: Simulator, client: SimClient, guid: string, session: string): Promise<void> {
+  await client.update(session, guid, 'challenge')
+  sim.advanceTime(4_000)
+  await sim.webhooks.flush()
+  await client.resume(session, guid)
+  sim.advanceTime(4_000)
+  await sim.webhooks.flush()
+}
+
+describe('webhooks', () => {
+  it('CONNECTION_STATUS on CHALLENGED and AGGREGATION on success, without any polling', async () => {
+    const { sim, client, guid, session } = await start()
+    await client.update(session, guid, 'challenge')
+    sim.advanceTime(4_000)
+    await sim.webhooks.flush()
+    expect(received).toEqual([{ type: 'connectionStatus', status: 'CHALLENGED' }])
+    await client.resume(session, guid)
+    sim.advanceTime(4_000)
+    await sim.webhooks.flush()
+    expect(received.map((r) => r.type)).toEqual(['connectionStatus', 'aggregation'])
+    expect(sim.webhooks.deliveries().every((d) => d.outcome === 'delivered' && d.attempts === 1)).toBe(true)
+    expect(sim.stats().webhooksDelivered).toBe(2)
+  })
+
+  it('duplicate: every delivery arrives twice', async () => {
+    const { sim, client, guid, session } = await start({ webhooks: { duplicate: true } })
+    await reconnect(sim, client, guid, session)
+    expect(received.map((r) => r.type)).toEqual([
+      'connectionStatus',
+      'connectionStatus',
+      'aggregation',
+      'aggregation',
+    ])
+    expect(sim.webhooks.deliveries().filter((d) => d.duplicate)).toHaveLength(2)
+  })
+
+  it('drop: nothing arrives; deliveries say dropped', async () => {
+    const { sim, client, guid, session } = await start({ webhooks: { drop: true } })
+    await reconnect(sim, client, guid, session)
+    expect(received).toEqual([])
+    expect(sim.webhooks.deliveries().map((d) => d.outcome)).toEqual(['dropped', 'dropped'])
+  })
+
+  it('reorder: a later webhook overtakes an earlier one', async () => {
+    const { sim, client, guid, session } = await start({
+      webhooks: { reorder: true, kinds: ['CONNECTION_STATUS', 'JOB'] },
+    })
+    await client.update(session, guid, 'challenge')
+    sim.advanceTime(4_000)
+    await sim.webhooks.flush()
+    // Both are produced by the same transition, in the order CONNECTION_STATUS, JOB.
+    expect(received.map((r) => r.type)).toEqual(['job', 'connectionStatus'])
+    expect(sim.webhooks.deliveries().map((d) => d.reordered)).toEqual([false, true])
+  })
+
+  it('retries a failed delivery', async () => {
+    const { sim, client, guid, session } = await start({ webhooks: { retryDelayMs: 1 } })
+    failFirst = 1
+    await client.update(session, guid, 'UNAUTHORIZED')
+    sim.advanceTime(4_000)
+    await sim.webhooks.flush()
+    expect(received).toEqual([{ type: 'connectionStatus', status: 'DENIED' }])
+    expect(sim.webhooks.deliveries()[0]).toMatchObject({ outcome: 'delivered', attempts: 2, status: 204 })
+  })
+})
+
+describe('running clock', () => {
+  it('jobs progress in scaled real time and the timer sends webhooks without requests', async () => {
+    // 1 simulated second = 1 real ms: a 4 s job takes ~4 ms; poll a bounded number of times.
+    const { sim, client, guid, session } = await start({ timeScale: 0.001 })
+    await client.update(session, guid, 'challenge')
+    for (let i = 0; i < 200 && received.length === 0; i++) await sleep(5)
+    expect(received).toEqual([{ type: 'connectionStatus', status: 'CHALLENGED' }])
+    expect(sim.member(guid).status).toBe('CHALLENGED')
+    await client.resume(session, guid)
+    let status: unknown
+    for (let i = 0; i < 200 && status !== 'CONNECTED'; i++) {
+      await sleep(5)
+      status = (await client.member(session, guid)).connection_status
+    }
+    expect(status).toBe('CONNECTED')
+  })
+})
