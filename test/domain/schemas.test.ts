@@ -87,6 +87,12 @@ describe('schemas.aggregate (§3.6, §12)', () => {
       status: 'RUNNING',
     })
   })
+  it('keeps the job guid when a job start answers a member that has a guid too', () => {
+    const parsed = schemas.aggregate.parse({
+      member: { guid: 'MBR-1', job_guid: 'JOB-2', connection_status: 'UPDATED' },
+    })
+    expect(parsed.member).toMatchObject({ guid: 'MBR-1', job_guid: 'JOB-2' })
+  })
 })
 
 describe('schemas.credentials (§3.5)', () => {

@@ -1,0 +1,3 @@
+export { createNexusClient } from './create-nexus-client.js'
+export type { NexusClient } from './create-nexus-client.js'
+export type { ClientStats, NexusClientApi, SecretValue, UserScoped } from './types.js'
