@@ -21,7 +21,14 @@ export interface StatusRow {
   readonly class: StatusClass
 }
 
-/** Status names documented in §4, in id order. */
+/**
+ * Status names documented in §4, in id order.
+ *
+ * @example
+ * ```ts
+ * KNOWN_STATUSES.indexOf('CONNECTED') // 6, the status id
+ * ```
+ */
 export const KNOWN_STATUSES = [
   'CREATED',
   'PREVENTED',

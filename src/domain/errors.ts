@@ -6,7 +6,14 @@ import { Data } from 'effect'
 /** Which upstream API a request went to. */
 export type Api = 'nexus' | 'sso' | 'mdx'
 
-/** The network failed before a usable HTTP answer arrived. `sent` is false only when it provably never left. */
+/**
+ * The network failed before a usable HTTP answer arrived. `sent` is false only when it provably never left.
+ *
+ * @example
+ * ```ts
+ * if (error instanceof TransportError && !error.sent) retryWrite()
+ * ```
+ */
 export class TransportError extends Data.TaggedError('TransportError')<{
   readonly api: Api
   readonly method: string
@@ -16,7 +23,14 @@ export class TransportError extends Data.TaggedError('TransportError')<{
   readonly message: string
 }> {}
 
-/** MX answered with a non-2xx status. `code` is MX's numeric code when the body carried one (informational). */
+/**
+ * MX answered with a non-2xx status. `code` is MX's numeric code when the body carried one (informational).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof HttpError && error.status === 405) rereadMember()
+ * ```
+ */
 export class HttpError extends Data.TaggedError('HttpError')<{
   readonly api: Api
   readonly method: string
@@ -27,7 +41,14 @@ export class HttpError extends Data.TaggedError('HttpError')<{
   readonly message: string
 }> {}
 
-/** A reply did not match its schema (malformed JSON, missing guid, wrong types). */
+/**
+ * A reply did not match its schema (malformed JSON, missing guid, wrong types).
+ *
+ * @example
+ * ```ts
+ * if (error instanceof DecodeError) log(error.issues.join('; '))
+ * ```
+ */
 export class DecodeError extends Data.TaggedError('DecodeError')<{
   readonly api: Api
   readonly method: string
@@ -36,7 +57,14 @@ export class DecodeError extends Data.TaggedError('DecodeError')<{
   readonly message: string
 }> {}
 
-/** The session could not be renewed: 401/4011 again after one renewal and one replay. */
+/**
+ * The session could not be renewed: 401/4011 again after one renewal and one replay.
+ *
+ * @example
+ * ```ts
+ * if (error._tag === 'SessionExpiredError') alertOps(error.message)
+ * ```
+ */
 export class SessionExpiredError extends Data.TaggedError('SessionExpiredError')<{
   readonly userId: string
   readonly method: string
@@ -44,7 +72,14 @@ export class SessionExpiredError extends Data.TaggedError('SessionExpiredError')
   readonly message: string
 }> {}
 
-/** The library was configured wrongly (names the field). */
+/**
+ * The library was configured wrongly (names the field).
+ *
+ * @example
+ * ```ts
+ * try { createNexusClient(config) } catch (e) { if (e instanceof ConfigError) console.error(e.field) }
+ * ```
+ */
 export class ConfigError extends Data.TaggedError('ConfigError')<{
   readonly field: string
   readonly message: string

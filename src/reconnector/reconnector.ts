@@ -406,7 +406,10 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
    * Runs `use` on the member's live lifecycle, rehydrated at once if it was evicted (host events do not
    * queue behind a sweep); the lifecycle is not evicted while `use` runs.
    */
-  async function withLive<T>(memberGuid: string, use: (entry: Live, actor: MemberLifecycleActor) => T): Promise<T | undefined> {
+  async function withLive<T>(
+    memberGuid: string,
+    use: (entry: Live, actor: MemberLifecycleActor) => T,
+  ): Promise<T | undefined> {
     let entry = live.get(memberGuid)
     if (entry) entry.busy += 1
     else {
@@ -500,7 +503,9 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         message: `${kind} must be an array of { guid, value } strings`,
       })
     const result = await withLive(memberGuid, (_entry, actor) =>
-      kind === 'credentials' ? lifecycle.submitCredentials(actor, values) : lifecycle.submitMfa(actor, values),
+      kind === 'credentials'
+        ? lifecycle.submitCredentials(actor, values)
+        : lifecycle.submitMfa(actor, values),
     )
     if (!result) return { accepted: false }
     recordSubmission(memberGuid, `${kind}.submit`, values, result)
