@@ -236,7 +236,11 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     void store.release(entry.ref.memberGuid, owner).catch(() => undefined)
     timers.schedule(entry.ref.memberGuid, wakeAt)
     emit({ type: 'evicted', memberGuid: entry.ref.memberGuid, wakeAt, awaitingUser })
-    if (awaitingUser) notify(entry.ref.memberGuid, viewOf(entry, snapshot))
+    if (awaitingUser) {
+      const t = tracked.get(entry.ref.memberGuid)
+      if (t) t.parkedAt = clock.now()
+      notify(entry.ref.memberGuid, viewOf(entry, snapshot))
+    }
   }
 
   const viewOf = (entry: Live, snapshot: LifecycleSnapshotLike) =>
@@ -452,9 +456,12 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
       })
     const current = await view(member.memberGuid)
     if (current && current.status !== 'done') {
-      if (!live.has(member.memberGuid) && current.status === 'running') {
+      if (!live.has(member.memberGuid)) {
         const record = await store.get(member.memberGuid)
-        if (record) void schedule(record)
+        // A parked lifecycle wakes on its own time (an overdue one at once); a running one is resumed.
+        if (record?.status === 'running') void schedule(record)
+        else if (record?.status === 'waiting')
+          timers.schedule(record.memberGuid, record.wakeAt ?? clock.now())
       }
       return current
     }
@@ -515,7 +522,12 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   async function settled(memberGuid: string): Promise<LifecycleView | undefined> {
     const current = await view(memberGuid)
     if (!current || current.status === 'done') return current
-    if (current.status === 'waiting' && current.prompt && !live.has(memberGuid)) return current
+    if (current.status === 'waiting' && current.prompt && !live.has(memberGuid)) {
+      // Parked on the user: settled, unless its deadline has passed (then it is about to end).
+      const wakeAt = current.wakeAt ?? clock.now()
+      if (wakeAt > clock.now()) return current
+      timers.schedule(memberGuid, wakeAt)
+    }
     return new Promise((resolve) => {
       const list = waiters.get(memberGuid) ?? []
       list.push(resolve)

@@ -68,6 +68,8 @@ export function viewOfRecord(record: LifecycleRecord): LifecycleView {
     state: record.state,
     status: record.status,
     wakeAt: record.wakeAt,
+    connectionStatus:
+      snapshot && !isQueued(snapshot) && snapshot.context ? (snapshot.context.member?.status ?? null) : null,
     ...(prompt && record.status !== 'done' ? { prompt } : {}),
     ...(record.outcome ? { outcome: record.outcome as LifecycleOutput } : {}),
   }
@@ -87,6 +89,7 @@ export function viewOfSnapshot(
     state: statePath(snapshot.value),
     status: storeStatus(snapshot, now, evictAfterMs),
     wakeAt: snapshot.context.wakeAt,
+    connectionStatus: snapshot.context.member?.status ?? null,
     ...(prompt && snapshot.status !== 'done' ? { prompt } : {}),
     ...(snapshot.status === 'done' ? { outcome: snapshot.output as LifecycleOutput } : {}),
   }

@@ -8,6 +8,8 @@ export interface Tracked {
   calls: number
   readonly startedAt: number
   finishedAt?: number
+  /** When it was last parked waiting on the user. */
+  parkedAt?: number
 }
 
 /**
@@ -28,10 +30,10 @@ export function buildReport(
       memberGuid,
       userId: v?.userId ?? t?.userId ?? '',
       outcome: output?.outcome ?? 'awaitingUser',
-      connectionStatus: output?.connectionStatus ?? null,
+      connectionStatus: output?.connectionStatus ?? v?.connectionStatus ?? null,
       attempts: output?.attempts ?? null,
       calls: t?.calls ?? 0,
-      durationMs: t ? (t.finishedAt ?? t.startedAt) - t.startedAt : 0,
+      durationMs: t ? (t.finishedAt ?? t.parkedAt ?? t.startedAt) - t.startedAt : 0,
     }
   })
   const counts: Record<string, number> = {}

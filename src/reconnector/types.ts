@@ -90,6 +90,8 @@ export interface LifecycleView {
   readonly outcome?: LifecycleOutput
   /** When the lifecycle next wakes on its own (epoch ms), if it waits. */
   readonly wakeAt: number | null
+  /** The last `connection_status` read, as MX spells it; null before the first read. */
+  readonly connectionStatus: string | null
 }
 
 /** One member's line in a sweep report. */

@@ -270,4 +270,20 @@ describe('sweep', () => {
     expect(updates).toEqual([])
     await closeAll(r, store)
   })
+
+  it('a later sweep finishes a member whose user deadline passed while it was parked', async () => {
+    const store = memoryStore()
+    // 60 simulated s to answer = 600 real ms.
+    const { r } = reconnector(store, { policy: { ...policy, userResponseMs: 60_000 } })
+    const memberGuid = seedDenied(env.sim, 'sweep-3')
+    const first = await r.sweep({ members: [{ userId: 'sweep-3', memberGuid }] })
+    expect(first.members[0]).toMatchObject({ outcome: 'awaitingUser', connectionStatus: 'DENIED' })
+    await r.close()
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    // A new process (new reconnector) on the same store: the overdue deadline fires at once.
+    const { r: again } = reconnector(store)
+    const second = await again.sweep({ members: [{ userId: 'sweep-3', memberGuid }] })
+    expect(second.members[0]).toMatchObject({ outcome: 'needsCredentials', connectionStatus: 'DENIED' })
+    await closeAll(again, store)
+  })
 })

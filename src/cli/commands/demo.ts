@@ -1,0 +1,91 @@
+import { resolve } from 'node:path'
+import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
+import { demoReport } from '../demo/report.js'
+import { runDemo, type DemoPhase } from '../demo/run.js'
+import { DEMO_SCENARIOS } from '../demo/scenarios.js'
+import { createProgress, type Progress } from '../report/progress.js'
+import { formatCounts, formatMs } from '../report/table.js'
+
+/** `mx-reconnect demo`: the main job on the embedded default (design: reconnector.md "CLI"). */
+
+const USAGE = `Usage: mx-reconnect demo [flags]
+
+Starts the MX simulator in-process, seeds members across every scenario (bad passwords, every kind of
+MFA, locked accounts, OAuth, closed banks, users who answer wrongly or never), answers the prompts like
+a test user would, sweeps them on a SQLite store, and prints the report. Exits 0 only when every member
+ended with the outcome its scenario implies.
+
+Flags:
+  --members N       members to seed, dealt across the ${DEMO_SCENARIOS.length} scenarios (default 100)
+  --concurrency C   lifecycles running at once (default 32)
+  --seed S          simulator seed (default 1)
+  --time-scale X    real time per simulated time for the simulator and the lifecycles (default 0.01)
+  --db PATH         SQLite file to use (default: a fresh file in a new temp directory)
+  -h, --help        show this help`
+
+const FLAGS = {
+  members: { type: 'string' },
+  concurrency: { type: 'string' },
+  seed: { type: 'string' },
+  'time-scale': { type: 'string' },
+  db: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const flags = parseFlags(argv, FLAGS)
+  if (flags.help === true) {
+    ctx.out(USAGE)
+    return 0
+  }
+  const members = intFlag('members', flags.members, 100, { min: 1, max: 10_000 })
+  const concurrency = intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 })
+  const seed = intFlag('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1 })
+  const timeScale = floatFlag('time-scale', flags['time-scale'], 0.01, { min: 0.001, max: 1 })
+  if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db needs a file path')
+  if (members < DEMO_SCENARIOS.length) {
+    ctx.err(`note: ${members} members cover only the first ${members} of ${DEMO_SCENARIOS.length} scenarios`)
+  }
+  ctx.err(
+    `Seeding ${members} members; simulator and lifecycles on one clock at time scale ${timeScale}` +
+      ` (1 simulated minute = ${formatMs(60_000 * timeScale)})`,
+  )
+  let phase: DemoPhase | undefined
+  let progress: Progress | undefined
+  const result = await runDemo(
+    {
+      members,
+      concurrency,
+      seed,
+      timeScale,
+      ...(flags.db === undefined ? {} : { dbPath: resolve(flags.db) }),
+    },
+    {
+      onDeadlineWait: ({ members: parked, waitMs }) => {
+        progress?.finish()
+        progress = undefined
+        ctx.err(
+          `${parked} members wait on a user who never answers; their user deadline passes in about ${formatMs(waitMs)}`,
+        )
+      },
+      onProgress: (next, p, outcomes) => {
+        if (next !== phase || progress === undefined) {
+          progress?.finish()
+          phase = next
+          progress = createProgress(ctx, next === 'sweep' ? 'sweep   ' : 'deadline')
+        }
+        progress.update(p.settled, p.total, formatCounts(outcomes))
+      },
+    },
+  )
+  progress?.finish()
+  for (const line of demoReport(result)) ctx.out(line)
+  return result.mismatches.length === 0 ? 0 : 1
+}
+
+/** The `demo` command. */
+export const command: Command = {
+  summary: 'Sweep simulated members across every scenario and report (in-process simulator)',
+  usage: USAGE,
+  run,
+}

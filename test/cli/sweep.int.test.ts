@@ -1,0 +1,333 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { main } from '../../src/cli/main.js'
+import type { KnownStatus } from '../../src/domain/index.js'
+import type { SweepReport } from '../../src/reconnector/index.js'
+import { startSimulator, type Simulator } from '../../src/simulator/index.js'
+import { sqliteStore } from '../../src/stores/index.js'
+import { capture, type Captured } from './demo-capture.js'
+
+// `mx-reconnect sweep` against a real simulator on 127.0.0.1 port 0 (design: reconnector.md "CLI"). Nobody
+// answers prompts in a sweep, so members that need their user end the sweep as `awaitingUser`; the seeded
+// statuses here need no job polling, so the sweep runs at the real lifecycle policy.
+
+let sim: Simulator
+let dir: string
+let env: Record<string, string>
+/** Seeded member guid → the outcome lifecycle.md implies for an unattended sweep. */
+const expected = new Map<string, string>()
+
+const SEEDS: readonly {
+  readonly status: KnownStatus
+  readonly outcome: string
+  readonly institution?: string
+}[] = [
+  { status: 'CONNECTED', outcome: 'connected' },
+  { status: 'DENIED', outcome: 'awaitingUser' },
+  { status: 'CHALLENGED', outcome: 'awaitingUser' },
+  { status: 'LOCKED', outcome: 'needsUserAtInstitution' },
+  { status: 'DEGRADED', outcome: 'retryLater' },
+  { status: 'CLOSED', outcome: 'unrecoverable' },
+  { status: 'PENDING', outcome: 'needsOAuth', institution: 'mx_bank_oauth' },
+]
+const USERS = ['sweep-user-a', 'sweep-user-b', 'sweep-user-c']
+
+function file(name: string, text: string): string {
+  const path = join(dir, name)
+  writeFileSync(path, text)
+  return path
+}
+
+async function sweep(args: readonly string[], environment: Record<string, string | undefined> = env) {
+  const c = capture(environment)
+  const code = await main(['sweep', ...args], c.ctx)
+  return { code, c }
+}
+
+function parse(c: Captured): SweepReport {
+  expect(c.out).toHaveLength(1)
+  return JSON.parse(c.out[0] ?? '') as SweepReport
+}
+
+beforeAll(async () => {
+  sim = await startSimulator({ seed: 21, timeScale: 0.01 })
+  dir = mkdtempSync(join(tmpdir(), 'mx-sweep-test-'))
+  SEEDS.forEach((seed, i) => {
+    const userId = USERS[i % USERS.length] ?? 'sweep-user-a'
+    const guid = sim.createMember({
+      userId,
+      status: seed.status,
+      password: 'challenge',
+      ...(seed.institution === undefined ? {} : { institutionCode: seed.institution }),
+    })
+    expected.set(guid, seed.outcome)
+  })
+  env = {
+    MX_NEXUS_URL: sim.nexusUrl,
+    MX_SSO_URL: sim.ssoUrl,
+    MX_CLIENT_ID: sim.clientId,
+    MX_API_KEY: sim.apiKey,
+  }
+})
+
+afterAll(async () => {
+  await sim.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('mx-reconnect sweep --json', () => {
+  it('sweeps every member of the users in a JSON array and prints the SweepReport', async () => {
+    const users = file('users.json', JSON.stringify(USERS))
+    const db = join(dir, 'sweep.db')
+    const { code, c } = await sweep(['--users', users, '--store', `sqlite:${db}`, '--json'])
+    expect(code, c.all()).toBe(0)
+    const report = parse(c)
+    expect(report.members).toHaveLength(SEEDS.length)
+    for (const m of report.members) {
+      expect(m.outcome, m.connectionStatus ?? '').toBe(expected.get(m.memberGuid))
+      expect(USERS).toContain(m.userId)
+      expect(typeof m.calls).toBe('number')
+    }
+    expect(report.counts).toEqual({
+      connected: 1,
+      awaitingUser: 2,
+      needsUserAtInstitution: 1,
+      retryLater: 1,
+      unrecoverable: 1,
+      needsOAuth: 1,
+    })
+    // Nothing was typed by anyone: no credential update and no MFA answer reached MX.
+    expect(sim.requests().filter((r) => r.method === 'PUT')).toEqual([])
+    // The members waiting on their user stay in the store, waiting.
+    const store = sqliteStore(db)
+    try {
+      expect((await store.counts()).waiting).toBe(2)
+    } finally {
+      await store.close()
+    }
+  })
+
+  it('takes {"members": [...]} and sweeps only those members', async () => {
+    const [first, second] = [...expected.keys()]
+    const members = [first, second].map((memberGuid) => ({
+      userId: sim.member(memberGuid ?? '').userId,
+      memberGuid,
+    }))
+    const users = file('members.json', JSON.stringify({ members }))
+    const { code, c } = await sweep(['--users', users, '--store', 'memory:', '--json', '--concurrency', '2'])
+    expect(code, c.all()).toBe(0)
+    expect(parse(c).members.map((m) => m.memberGuid)).toEqual([first, second])
+  })
+
+  it('takes {"userIds": [...]} and newline-separated ids, with settings from flags', async () => {
+    const byObject = file('user-ids.json', JSON.stringify({ userIds: [USERS[0]] }))
+    const byLines = file('users.txt', `# nightly\n${USERS[0]}\n\n`)
+    const flags = [
+      '--nexus-url',
+      sim.nexusUrl,
+      '--sso-url',
+      sim.ssoUrl,
+      '--client-id',
+      sim.clientId,
+      '--api-key',
+      sim.apiKey,
+    ]
+    const reports: SweepReport[] = []
+    for (const users of [byObject, byLines]) {
+      const { code, c } = await sweep(['--users', users, '--store', 'memory:', '--json', ...flags], {})
+      expect(code, c.all()).toBe(0)
+      reports.push(parse(c))
+    }
+    const mine = [...expected.keys()].filter((g) => sim.member(g).userId === USERS[0])
+    for (const report of reports) expect(report.members.map((m) => m.memberGuid).sort()).toEqual(mine.sort())
+  })
+})
+
+describe('mx-reconnect sweep, table output', () => {
+  it('prints one row per member, the counts, and what parked members wait for', async () => {
+    const users = file('users-table.json', JSON.stringify(USERS))
+    const { code, c } = await sweep(['--users', users, '--store', 'memory:'])
+    expect(code, c.all()).toBe(0)
+    const text = c.out.join('\n')
+    for (const guid of expected.keys()) expect(text).toContain(guid)
+    expect(text).toContain('awaitingUser (credentials)')
+    expect(text).toContain('awaitingUser (MFA)')
+    expect(text).toMatch(/Members {4}7: awaitingUser 2, /)
+    expect(text).toMatch(/HTTP {7}\d+ requests, \d+ sessions opened/)
+    expect(c.all()).not.toContain(sim.apiKey)
+  })
+})
+
+describe('mx-reconnect sweep, stopped', () => {
+  it('on SIGINT stops at once, says the state is stored, and exits 130', async () => {
+    // A member whose job is running: its lifecycle waits at least the 3 s poll floor (real policy).
+    const memberGuid = sim.createMember({ userId: 'sweep-user-slow', status: 'DENIED', aggregating: true })
+    const users = file('slow.json', JSON.stringify(['sweep-user-slow']))
+    const db = join(dir, 'stopped.db')
+    let stop: (signal: string) => void = () => undefined
+    const c = capture(env)
+    const ctx = {
+      ...c.ctx,
+      err: (line: string) => {
+        c.err.push(line)
+        if (line.startsWith('sweep 0/1')) stop('SIGINT')
+      },
+      waitForStop: () => new Promise<string>((resolve) => (stop = resolve)),
+    }
+    expect(await main(['sweep', '--users', users, '--store', `sqlite:${db}`], ctx)).toBe(130)
+    expect(c.out).toEqual([])
+    expect(c.err.at(-1)).toMatch(
+      /^stopped \(SIGINT\); every lifecycle's state is in the store \(sqlite:.*stopped\.db\)$/,
+    )
+    const store = sqliteStore(db)
+    try {
+      expect((await store.get(memberGuid))?.status).not.toBe('done')
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('mx-reconnect sweep, bad input', () => {
+  const ok = () => file('ok-users.json', JSON.stringify(USERS))
+  const cases: readonly [
+    string,
+    () => readonly string[],
+    Record<string, string | undefined> | undefined,
+    RegExp,
+    number,
+  ][] = [
+    [
+      'an unknown flag',
+      () => ['--users', ok(), '--store', 'memory:', '--frobnicate'],
+      undefined,
+      /unknown flag --frobnicate/,
+      2,
+    ],
+    ['no --users', () => ['--store', 'memory:'], undefined, /--users FILE is required/, 2],
+    ['no --store', () => ['--users', ok()], undefined, /--store is required/, 2],
+    [
+      'a bad --concurrency',
+      () => ['--users', ok(), '--store', 'memory:', '--concurrency', '0'],
+      undefined,
+      /--concurrency must be an integer/,
+      2,
+    ],
+    [
+      'a missing API key',
+      () => ['--users', ok(), '--store', 'memory:'],
+      { MX_API_KEY: undefined },
+      /missing setting: MX_API_KEY \(or --api-key\)/,
+      2,
+    ],
+    [
+      'missing URLs',
+      () => ['--users', ok(), '--store', 'memory:'],
+      { MX_NEXUS_URL: '', MX_SSO_URL: undefined },
+      /missing settings: MX_NEXUS_URL \(or --nexus-url\), MX_SSO_URL \(or --sso-url\)/,
+      2,
+    ],
+    [
+      'a URL that is not http(s)',
+      () => ['--users', ok(), '--store', 'memory:'],
+      { MX_NEXUS_URL: 'ftp://example' },
+      /MX_NEXUS_URL \/ --nexus-url must be an http\(s\) URL/,
+      2,
+    ],
+    [
+      'an unreadable users file',
+      () => ['--users', join(dir, 'absent.json'), '--store', 'memory:'],
+      undefined,
+      /cannot read users file .*absent\.json: no such file/,
+      1,
+    ],
+    [
+      'a users file that is a directory',
+      () => ['--users', dir, '--store', 'memory:'],
+      undefined,
+      /cannot read users file .*: it is a directory/,
+      1,
+    ],
+    [
+      'invalid JSON',
+      () => ['--users', file('bad.json', '["a", '), '--store', 'memory:'],
+      undefined,
+      /users file .*bad\.json is not valid JSON/,
+      1,
+    ],
+    [
+      'JSON of the wrong shape',
+      () => ['--users', file('shape.json', '{"members":[{"userId":"u"}]}'), '--store', 'memory:'],
+      undefined,
+      /users file .*shape\.json: members\[0\]\.memberGuid must be a non-empty string/,
+      1,
+    ],
+    [
+      'an empty list',
+      () => ['--users', file('empty.json', '[]'), '--store', 'memory:'],
+      undefined,
+      /users file .*empty\.json: lists no users/,
+      1,
+    ],
+    [
+      'an empty file',
+      () => ['--users', file('empty.txt', '\n'), '--store', 'memory:'],
+      undefined,
+      /users file .*empty\.txt is empty/,
+      1,
+    ],
+    [
+      'a postgres store',
+      () => ['--users', ok(), '--store', 'postgres://db.example/mx'],
+      undefined,
+      /--store postgres: is not supported in this version/,
+      1,
+    ],
+    [
+      'an unknown store kind',
+      () => ['--users', ok(), '--store', 'mysql://db'],
+      undefined,
+      /--store must be sqlite:PATH or memory:/,
+      2,
+    ],
+    [
+      'a sqlite store that does not open',
+      () => ['--users', ok(), '--store', `sqlite:${join(dir, 'no', 'such', 'dir', 'x.db')}`],
+      undefined,
+      /cannot open store .*x\.db/,
+      1,
+    ],
+    [
+      'a file that is not SQLite',
+      () => ['--users', ok(), '--store', `sqlite:${ok()}`],
+      undefined,
+      /cannot open store .*: is not a SQLite database/,
+      1,
+    ],
+    [
+      'a wrong API key',
+      () => ['--users', ok(), '--store', 'memory:'],
+      { MX_API_KEY: 'sim_not-the-right-key-0123456789' },
+      /answered HTTP 401 .*check MX_API_KEY/,
+      1,
+    ],
+  ]
+
+  it.each(cases)(
+    '%s: one clear line, non-zero exit, no key in the output',
+    async (_, args, overrides, message, exit) => {
+      const environment = { ...env, ...overrides }
+      const { code, c } = await sweep(args(), environment)
+      expect(code).toBe(exit)
+      expect(c.out).toEqual([])
+      const errors = c.err.filter((line) => !line.startsWith('sweep '))
+      expect(errors).toHaveLength(1)
+      expect(errors[0]).toMatch(/^mx-reconnect sweep: /)
+      expect(errors[0]).toMatch(message)
+      expect(c.all()).not.toMatch(/\n\s+at /)
+      for (const key of [sim.apiKey, environment.MX_API_KEY]) if (key) expect(c.all()).not.toContain(key)
+    },
+  )
+})
