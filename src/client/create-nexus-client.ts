@@ -63,9 +63,9 @@ function rejection(cause: Cause.Cause<NexusError>, method: string, path: string)
  * const client = createNexusClient({ nexusUrl, ssoUrl, clientId, apiKey })
  * try {
  *   const member = await client.readMember({ userId: 'u1', memberGuid: 'MBR-1' })
- *   console.log(member.connection_status)
+ *   log(member.connection_status)
  * } catch (error) {
- *   if (error instanceof HttpError && error.status === 404) console.log('no such member')
+ *   if (error instanceof HttpError && error.status === 404) log('no such member')
  * } finally {
  *   await client.close()
  * }

@@ -6,7 +6,7 @@ import type { LifecycleRecord, LifecycleStore } from './types.js'
  *
  * @example
  * ```ts
- * for await (const record of allUnfinished(store)) console.log(record.memberGuid, record.state)
+ * for await (const record of allUnfinished(store)) log(record.memberGuid, record.state)
  * ```
  */
 export async function* allUnfinished(

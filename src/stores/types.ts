@@ -15,7 +15,7 @@ export const LIFECYCLE_STATUSES: readonly LifecycleStatus[] = ['running', 'waiti
  * @example
  * ```ts
  * const record = await store.get('MBR-1')
- * if (record?.status === 'waiting') console.log(record.state, new Date(record.wakeAt ?? 0))
+ * if (record?.status === 'waiting') log(record.state, new Date(record.wakeAt ?? 0))
  * ```
  */
 export interface LifecycleRecord {
@@ -70,7 +70,7 @@ export interface LifecycleUpdate {
  *
  * @example
  * ```ts
- * for (const entry of await store.history('MBR-1')) console.log(entry.seq, entry.type, entry.data)
+ * for (const entry of await store.history('MBR-1')) log(entry.seq, entry.type, entry.data)
  * ```
  */
 export interface HistoryEntry {
