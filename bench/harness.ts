@@ -14,6 +14,10 @@ export interface Figure {
   readonly goal: string
   readonly met: boolean | null
   readonly notes?: string
+  /** Which figure of issue 7 (or issue 6) the row belongs to, e.g. `2` for calls per reconnection. */
+  readonly figure?: string
+  /** Supporting numbers (per-state sizes, per-scenario traces…), kept in results.json only. */
+  readonly details?: unknown
 }
 
 /** The machine a run was measured on (docs/benchmarks.md quotes it). */
@@ -25,6 +29,8 @@ export function machineInfo() {
     cpu: cpus[0]?.model ?? 'unknown',
     cores: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    /** 1-minute load average: other work on the machine competes with the benchmark for its cores. */
+    loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
   }
 }
 
@@ -45,8 +51,13 @@ export function formatTable(figures: readonly Figure[]): string {
 }
 
 /** Writes `bench/results.json`. */
-export function writeResults(path: string, figures: readonly Figure[], startedAt: Date): void {
-  const body = { startedAt: startedAt.toISOString(), machine: machineInfo(), figures }
+export function writeResults(
+  path: string,
+  figures: readonly Figure[],
+  startedAt: Date,
+  extra: Readonly<Record<string, unknown>> = {},
+): void {
+  const body = { startedAt: startedAt.toISOString(), machine: machineInfo(), ...extra, figures }
   writeFileSync(path, `${JSON.stringify(body, null, 2)}\n`)
 }
 
