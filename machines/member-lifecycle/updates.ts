@@ -11,7 +11,7 @@ import {
 } from './context.js'
 import type { ChallengesRead, CredentialsRead, MemberRead, ServiceFailure } from './events.js'
 import type { Outcome } from './outcomes.js'
-import { nextRandom, pollDelay, retryDelay } from './policy.js'
+import { firstPollDelay, nextRandom, pollDelay, retryDelay } from './policy.js'
 
 // Pure context updaters behind the machine's assign actions. Time only ever comes from an actor's `at`
 // (docs/decisions/0002), randomness only from the seed in context.
@@ -83,7 +83,7 @@ export function afterTrigger(context: LifecycleContext, at: number): Patch {
     submissionId: null,
     jobDeadline: at + context.policy.jobMs,
     polls: 0,
-    wakeAt: at + context.policy.pollFloorMs,
+    wakeAt: at + firstPollDelay(context.policy),
   }
 }
 

@@ -1,6 +1,10 @@
 import { createActor, fromPromise, toPromise } from 'xstate'
 import { describe, expect, it, vi } from 'vitest'
-import { DEFAULT_POLICY, memberLifecycleMachine } from '../../machines/member-lifecycle/index.js'
+import {
+  DEFAULT_POLICY,
+  memberLifecycleMachine,
+  resolvePolicy,
+} from '../../machines/member-lifecycle/index.js'
 import { KNOWN_STATUSES as DOMAIN_STATUSES } from '../../src/domain/connection-status.js'
 import {
   at,
@@ -491,6 +495,28 @@ describe('waitingOnJob (§8.1, §8.2)', () => {
     const gap = next.context.wakeAt! - (T0 + 3_000)
     expect(gap).toBeGreaterThanOrEqual(FLOOR * 8 * 0.8)
     expect(gap).toBeLessThanOrEqual(DEFAULT_POLICY.pollCapMs)
+  })
+
+  it('with webhooks on, the first read after a trigger and later polls wait for the webhook fallback', () => {
+    const policy = resolvePolicy({ webhookFallbackMs: 30_000 })
+    expect(policy.webhookFallbackMs).toBe(30_000)
+    expect(resolvePolicy({ webhookFallbackMs: 30_000, timeScale: 0.01 }).webhookFallbackMs).toBe(300)
+    expect(resolvePolicy({ webhookFallbackMs: -1 })).not.toHaveProperty('webhookFallbackMs')
+    const started = send(
+      at('aggregating', { policy, pending: { kind: 'aggregate', jobGuid: 'JOB-1' } }),
+      done('aggregating', { member: { job_guid: 'JOB-2', status: 'RUNNING' } }, T0 + 200),
+    )
+    expect(where(started)).toBe('waitingOnJob.sleeping')
+    expect(started.context.wakeAt).toBe(T0 + 200 + 30_000)
+    const polled = send(
+      reading({ policy }),
+      done('polling', { member: member('CONNECTED', { is_being_aggregated: true }) }, T0 + 3_000),
+    )
+    expect(polled.context.wakeAt! - (T0 + 3_000)).toBeGreaterThanOrEqual(30_000)
+    // The webhook still reads at once.
+    expect(
+      where(send(started, { type: 'member.webhook', payload: { kind: 'aggregation', memberGuid: 'MBR-1' } })),
+    ).toBe('waitingOnJob.reading')
   })
 
   it('the job deadline passed → retryLater with retryAfter', () => {
