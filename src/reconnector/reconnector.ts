@@ -82,7 +82,10 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
 
   const live = new Map<string, Live>()
   const activating = new Map<string, Promise<Live | undefined>>()
+  // Per-member counters for sweep reports, kept only while a sweep (or resumeAll) reports on the member,
+  // so a long-lived process does not keep an entry for every member it ever ran.
   const tracked = new Map<string, Tracked>()
+  const reporting = new Map<string, number>()
   const waiters = new Map<string, Array<(view: LifecycleView | undefined) => void>>()
   let closed = false
 
@@ -134,7 +137,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   }
 
   const track = (ref: MemberRef) => {
-    if (!tracked.has(ref.memberGuid))
+    if (reporting.has(ref.memberGuid) && !tracked.has(ref.memberGuid))
       tracked.set(ref.memberGuid, { ...ref, calls: 0, startedAt: clock.now() })
   }
 
@@ -535,6 +538,24 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     })
   }
 
+  const report = (guids: readonly string[]) => {
+    for (const guid of guids) {
+      reporting.set(guid, (reporting.get(guid) ?? 0) + 1)
+      const entry = live.get(guid)
+      if (entry) track(entry.ref)
+    }
+  }
+  const unreport = (guids: readonly string[]) => {
+    for (const guid of guids) {
+      const left = (reporting.get(guid) ?? 1) - 1
+      if (left > 0) reporting.set(guid, left)
+      else {
+        reporting.delete(guid)
+        tracked.delete(guid)
+      }
+    }
+  }
+
   async function settleAll(guids: readonly string[], onProgress?: (p: SweepProgress) => void) {
     let count = 0
     const total = guids.length
@@ -548,7 +569,9 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         return v
       }),
     )
-    return buildReport(guids, views, tracked, clock.now() - started)
+    const report = buildReport(guids, views, tracked, clock.now() - started)
+    unreport(guids)
+    return report
   }
 
   return {
@@ -589,7 +612,14 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
               )
             ).flat()
       const unique = [...new Map(members.map((m) => [m.memberGuid, m])).values()]
-      for (const member of unique) await start(member)
+      const guids = unique.map((m) => m.memberGuid)
+      report(guids)
+      try {
+        for (const member of unique) await start(member)
+      } catch (error) {
+        unreport(guids)
+        throw error
+      }
       return settleAll(
         unique.map((m) => m.memberGuid),
         sweepOptions?.onProgress,
@@ -599,6 +629,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
       const guids: string[] = []
       for await (const record of allUnfinished(store)) {
         guids.push(record.memberGuid)
+        report([record.memberGuid])
         if (live.has(record.memberGuid)) continue
         const parkedOnUser = record.status === 'waiting' && viewOfRecord(record).prompt !== undefined
         const canAnswer = parkedOnUser && (options.credentials !== undefined || options.mfa !== undefined)
