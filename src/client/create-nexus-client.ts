@@ -1,8 +1,9 @@
-import { Cause, Effect, Either, Exit, Layer, ManagedRuntime } from 'effect'
+import { Cause, Context, Effect, Either, Exit, Layer, ManagedRuntime, Runtime } from 'effect'
 import { TransportError } from '../domain/index.js'
 import type { NexusError } from '../domain/index.js'
 import { parseConfig } from '../services/config.js'
 import type { NexusClientConfig } from '../services/config.js'
+import { hotRuntime } from '../services/hot-runtime.js'
 import { layerFromConfig } from '../services/layers.js'
 import type { NexusServices } from '../services/layers.js'
 import { NexusApi } from '../services/nexus-api.js'
@@ -50,6 +51,41 @@ function rejection(cause: Cause.Cause<NexusError>, method: string, path: string)
   return defect instanceof Error ? defect : new Error('the Nexus client failed unexpectedly')
 }
 
+/** What every facade call may carry. */
+interface Signalled {
+  readonly signal?: AbortSignal | undefined
+}
+
+/** The built runtime (fiber metrics off) and the resolved `NexusApi`, once the layer is up. */
+interface Hot {
+  readonly runtime: Runtime.Runtime<NexusServices>
+  readonly api: NexusApiService
+}
+
+// Paths name the call in a rejection; built only when one is needed (module-level: no per-call closure).
+type MemberRef = { readonly memberGuid: string }
+const memberPath = (a: MemberRef) => `/members/${a.memberGuid}`
+const membersPath = () => '/members'
+const credentialsPath = (a: MemberRef) => `/members/${a.memberGuid}/credentials`
+const challengesPath = (a: MemberRef) => `/members/${a.memberGuid}/challenges`
+const resumePath = (a: MemberRef) => `/members/${a.memberGuid}/resume`
+const aggregatePath = (a: MemberRef) => `/members/${a.memberGuid}/aggregate`
+const jobPath = (a: { readonly jobGuid: string }) => `/jobs/${a.jobGuid}`
+const oauthWindowPath = (a: MemberRef) => `/members/${a.memberGuid}/oauth_window_uri`
+
+type Api = NexusApiService
+const readMember = (api: Api, a: Parameters<Api['readMember']>[0]) => api.readMember(a)
+const listMembers = (api: Api, a: Parameters<Api['listMembers']>[0]) => api.listMembers(a)
+const listMemberCredentials = (api: Api, a: Parameters<Api['listMemberCredentials']>[0]) =>
+  api.listMemberCredentials(a)
+const updateMember = (api: Api, a: Parameters<Api['updateMember']>[0]) => api.updateMember(a)
+const listMemberChallenges = (api: Api, a: Parameters<Api['listMemberChallenges']>[0]) =>
+  api.listMemberChallenges(a)
+const resumeAggregation = (api: Api, a: Parameters<Api['resumeAggregation']>[0]) => api.resumeAggregation(a)
+const aggregateMember = (api: Api, a: Parameters<Api['aggregateMember']>[0]) => api.aggregateMember(a)
+const readJob = (api: Api, a: Parameters<Api['readJob']>[0]) => api.readJob(a)
+const oauthWindowUri = (api: Api, a: Parameters<Api['oauthWindowUri']>[0]) => api.oauthWindowUri(a)
+
 /**
  * Creates a Nexus client: a promise facade over the Effect services (Transport, Sessions, NexusApi).
  * Throws `ConfigError` (naming the field) when the configuration is invalid. Every method takes one
@@ -78,49 +114,76 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
   const runtime = ManagedRuntime.make(layerFromConfig(resolved.right, counters))
   let closed = false
 
-  const run = <A>(
-    signal: AbortSignal | undefined,
+  // The hot path (docs/benchmarks.md, figure 1): once the layer is built, calls fork their fiber
+  // on the built runtime (tuned by `hotRuntime`: no fiber metrics, a shared scheduler) with the `NexusApi`
+  // service resolved once, settle one promise from the fiber's observer, and allocate no per-call closure.
+  let hot: Hot | undefined
+  const warm = (): Promise<Hot> =>
+    runtime.runtime().then(
+      (rt) =>
+        (hot ??= {
+          runtime: hotRuntime(rt),
+          api: Context.get(rt.context, NexusApi),
+        }),
+    )
+
+  const start = <P extends Signalled, A>(
+    h: Hot,
+    args: P,
     method: string,
-    path: string,
-    call: (api: NexusApiService) => Effect.Effect<A, NexusError>,
+    path: (args: P) => string,
+    call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
+  ): Promise<A> =>
+    new Promise<A>((resolve, reject) => {
+      const fiber = Runtime.runFork(h.runtime, call(h.api, args))
+      fiber.addObserver((exit) => {
+        if (Exit.isSuccess(exit)) resolve(exit.value)
+        else reject(rejection(exit.cause, method, path(args)))
+      })
+      // As `runPromiseExit` does with a signal: an abort interrupts the fiber (rejected as `aborted`).
+      const signal = args.signal
+      if (signal === undefined) return
+      if (signal.aborted) return fiber.unsafeInterruptAsFork(fiber.id())
+      const onAbort = () => fiber.unsafeInterruptAsFork(fiber.id())
+      signal.addEventListener('abort', onAbort, { once: true })
+      fiber.addObserver(() => signal.removeEventListener('abort', onAbort))
+    })
+
+  const run = <P extends Signalled, A>(
+    args: P,
+    method: string,
+    path: (args: P) => string,
+    call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
   ): Promise<A> => {
     if (closed) {
+      const p = path(args)
       return Promise.reject(
         new TransportError({
           api: 'nexus',
           method,
-          path,
+          path: p,
           reason: 'aborted',
           sent: false,
-          message: `${method} ${path} was not sent: the client is closed`,
+          message: `${method} ${p} was not sent: the client is closed`,
         }),
       )
     }
-    const effect = Effect.flatMap(NexusApi, call)
-    return runtime
-      .runPromiseExit(effect, signal === undefined ? undefined : { signal })
-      .then((exit) =>
-        Exit.isSuccess(exit) ? exit.value : Promise.reject(rejection(exit.cause, method, path)),
-      )
+    const h = hot
+    return h === undefined
+      ? warm().then((built) => start(built, args, method, path, call))
+      : start(h, args, method, path, call)
   }
 
-  const m = (guid: string) => `/members/${guid}`
-
   const client: NexusClient = {
-    readMember: (args) => run(args.signal, 'GET', m(args.memberGuid), (api) => api.readMember(args)),
-    listMembers: (args) => run(args.signal, 'GET', '/members', (api) => api.listMembers(args)),
-    listMemberCredentials: (args) =>
-      run(args.signal, 'GET', `${m(args.memberGuid)}/credentials`, (api) => api.listMemberCredentials(args)),
-    updateMember: (args) => run(args.signal, 'PUT', m(args.memberGuid), (api) => api.updateMember(args)),
-    listMemberChallenges: (args) =>
-      run(args.signal, 'GET', `${m(args.memberGuid)}/challenges`, (api) => api.listMemberChallenges(args)),
-    resumeAggregation: (args) =>
-      run(args.signal, 'PUT', `${m(args.memberGuid)}/resume`, (api) => api.resumeAggregation(args)),
-    aggregateMember: (args) =>
-      run(args.signal, 'GET', `${m(args.memberGuid)}/aggregate`, (api) => api.aggregateMember(args)),
-    readJob: (args) => run(args.signal, 'GET', `/jobs/${args.jobGuid}`, (api) => api.readJob(args)),
-    oauthWindowUri: (args) =>
-      run(args.signal, 'GET', `${m(args.memberGuid)}/oauth_window_uri`, (api) => api.oauthWindowUri(args)),
+    readMember: (args) => run(args, 'GET', memberPath, readMember),
+    listMembers: (args) => run(args, 'GET', membersPath, listMembers),
+    listMemberCredentials: (args) => run(args, 'GET', credentialsPath, listMemberCredentials),
+    updateMember: (args) => run(args, 'PUT', memberPath, updateMember),
+    listMemberChallenges: (args) => run(args, 'GET', challengesPath, listMemberChallenges),
+    resumeAggregation: (args) => run(args, 'PUT', resumePath, resumeAggregation),
+    aggregateMember: (args) => run(args, 'GET', aggregatePath, aggregateMember),
+    readJob: (args) => run(args, 'GET', jobPath, readJob),
+    oauthWindowUri: (args) => run(args, 'GET', oauthWindowPath, oauthWindowUri),
     stats: () => ({ requests: counters.requests, sessionsOpened: counters.sessionsOpened }),
     close: async () => {
       if (closed) return
