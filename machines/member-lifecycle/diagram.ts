@@ -99,7 +99,7 @@ function descendants(node: NodeLike): NodeLike[] {
  * @example
  * ```ts
  * import { memberLifecycleMachine, toMermaid } from 'mx-reconnect/machines'
- * console.log(toMermaid(memberLifecycleMachine)) // stateDiagram-v2 …
+ * writeDoc(toMermaid(memberLifecycleMachine)) // stateDiagram-v2 …
  * ```
  */
 export function toMermaid(machine: AnyStateMachine): string {

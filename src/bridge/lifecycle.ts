@@ -88,7 +88,7 @@ function entries(values: readonly SecretValue[]): SubmittedEntry[] {
  * actor.on('credentials.required', ({ fields }) => showForm(fields))
  * // later, from the form:
  * lifecycle.submitCredentials(actor, [{ guid: 'CRD-1', value: 'user' }, { guid: 'CRD-2', value: 'pass' }])
- * actor.subscribe({ complete: () => console.log(actor.getSnapshot().output) })
+ * actor.subscribe({ complete: () => report(actor.getSnapshot().output) })
  * ```
  */
 export function createMemberLifecycle(
