@@ -12,7 +12,6 @@ import { createNexusClient } from '../client/create-nexus-client.js'
 import type { NexusClientApi, SecretValue } from '../client/types.js'
 import { toErrorData } from '../domain/errors.js'
 import { schemas } from '../domain/schemas/index.js'
-import { isStoreError } from '../stores/errors.js'
 import { memoryStore } from '../stores/memory.js'
 import { allUnfinished } from '../stores/iterate.js'
 import type { LifecycleRecord } from '../stores/types.js'
@@ -104,12 +103,11 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   )
   const lifecycle = createMemberLifecycle(gated, { clock })
 
+  // The real host timer, on the lifecycle's clock, but kept referenced (unlike `realTimerHost`): a sweep
+  // whose lifecycles are all parked on timers must keep the process alive until they wake.
   const timers = createTimerQueue((memberGuid) => void wake(memberGuid), {
     now: () => clock.now(),
-    setTimer: (callback, ms) => {
-      const handle = setTimeout(callback, Math.max(0, Math.min(ms, 2_147_483_647)))
-      return handle
-    },
+    setTimer: (callback, ms) => setTimeout(callback, Math.max(0, Math.min(ms, 2_147_483_647))),
     clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
   })
 
@@ -208,8 +206,9 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
         entry.version = record.version
       } catch (error) {
         emit({ type: 'error', memberGuid: entry.ref.memberGuid, error: toErrorData(error) })
-        if (isStoreError(error) && error.reason === 'conflict') lose(entry)
-        else lose(entry)
+        // A version conflict means another owner moved the record; any other store failure means the
+        // next side effect could not be preceded by its state. Either way this actor must stop.
+        lose(entry)
         return
       }
       if (output) return finish(entry, output)
