@@ -18,6 +18,7 @@ export {
   DecodeError,
   SessionExpiredError,
   ConfigError,
+  ArgumentError,
 } from './domain/index.js'
 export type {
   StatusClass,

@@ -1,6 +1,7 @@
 import { Cause, Context, Effect, Either, Exit, Layer, ManagedRuntime, Runtime } from 'effect'
 import { TransportError } from '../domain/index.js'
 import type { NexusError } from '../domain/index.js'
+import { checkArguments, type CheckedCall } from '../services/arguments.js'
 import { parseConfig } from '../services/config.js'
 import type { NexusClientConfig } from '../services/config.js'
 import { hotRuntime } from '../services/hot-runtime.js'
@@ -64,14 +65,14 @@ interface Hot {
 
 // Paths name the call in a rejection; built only when one is needed (module-level: no per-call closure).
 type MemberRef = { readonly memberGuid: string }
-const memberPath = (a: MemberRef) => `/members/${a.memberGuid}`
+const memberPath = (a: MemberRef) => `/members/${encodeURIComponent(a.memberGuid)}`
 const membersPath = () => '/members'
-const credentialsPath = (a: MemberRef) => `/members/${a.memberGuid}/credentials`
-const challengesPath = (a: MemberRef) => `/members/${a.memberGuid}/challenges`
-const resumePath = (a: MemberRef) => `/members/${a.memberGuid}/resume`
-const aggregatePath = (a: MemberRef) => `/members/${a.memberGuid}/aggregate`
-const jobPath = (a: { readonly jobGuid: string }) => `/jobs/${a.jobGuid}`
-const oauthWindowPath = (a: MemberRef) => `/members/${a.memberGuid}/oauth_window_uri`
+const credentialsPath = (a: MemberRef) => `${memberPath(a)}/credentials`
+const challengesPath = (a: MemberRef) => `${memberPath(a)}/challenges`
+const resumePath = (a: MemberRef) => `${memberPath(a)}/resume`
+const aggregatePath = (a: MemberRef) => `${memberPath(a)}/aggregate`
+const jobPath = (a: { readonly jobGuid: string }) => `/jobs/${encodeURIComponent(a.jobGuid)}`
+const oauthWindowPath = (a: MemberRef) => `${memberPath(a)}/oauth_window_uri`
 
 type Api = NexusApiService
 const readMember = (api: Api, a: Parameters<Api['readMember']>[0]) => api.readMember(a)
@@ -90,7 +91,8 @@ const oauthWindowUri = (api: Api, a: Parameters<Api['oauthWindowUri']>[0]) => ap
  * Creates a Nexus client: a promise facade over the Effect services (Transport, Sessions, NexusApi).
  * Throws `ConfigError` (naming the field) when the configuration is invalid. Every method takes one
  * object naming the user and resolves to the decoded resource or rejects with the tagged error
- * (`TransportError`, `HttpError`, `DecodeError`, `SessionExpiredError`).
+ * (`TransportError`, `HttpError`, `DecodeError`, `SessionExpiredError`), or with `ArgumentError` (naming
+ * the field) for bad arguments, before any I/O.
  *
  * @example
  * ```ts
@@ -150,11 +152,15 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
     })
 
   const run = <P extends Signalled, A>(
+    name: CheckedCall,
     args: P,
     method: string,
     path: (args: P) => string,
     call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
   ): Promise<A> => {
+    // Arguments first: a bad one is refused before any I/O (never a raw TypeError, never a request).
+    const bad = checkArguments(name, args)
+    if (bad !== undefined) return Promise.reject(bad)
     if (closed) {
       const p = path(args)
       return Promise.reject(
@@ -175,15 +181,17 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
   }
 
   const client: NexusClient = {
-    readMember: (args) => run(args, 'GET', memberPath, readMember),
-    listMembers: (args) => run(args, 'GET', membersPath, listMembers),
-    listMemberCredentials: (args) => run(args, 'GET', credentialsPath, listMemberCredentials),
-    updateMember: (args) => run(args, 'PUT', memberPath, updateMember),
-    listMemberChallenges: (args) => run(args, 'GET', challengesPath, listMemberChallenges),
-    resumeAggregation: (args) => run(args, 'PUT', resumePath, resumeAggregation),
-    aggregateMember: (args) => run(args, 'GET', aggregatePath, aggregateMember),
-    readJob: (args) => run(args, 'GET', jobPath, readJob),
-    oauthWindowUri: (args) => run(args, 'GET', oauthWindowPath, oauthWindowUri),
+    readMember: (args) => run('readMember', args, 'GET', memberPath, readMember),
+    listMembers: (args) => run('listMembers', args, 'GET', membersPath, listMembers),
+    listMemberCredentials: (args) =>
+      run('listMemberCredentials', args, 'GET', credentialsPath, listMemberCredentials),
+    updateMember: (args) => run('updateMember', args, 'PUT', memberPath, updateMember),
+    listMemberChallenges: (args) =>
+      run('listMemberChallenges', args, 'GET', challengesPath, listMemberChallenges),
+    resumeAggregation: (args) => run('resumeAggregation', args, 'PUT', resumePath, resumeAggregation),
+    aggregateMember: (args) => run('aggregateMember', args, 'GET', aggregatePath, aggregateMember),
+    readJob: (args) => run('readJob', args, 'GET', jobPath, readJob),
+    oauthWindowUri: (args) => run('oauthWindowUri', args, 'GET', oauthWindowPath, oauthWindowUri),
     stats: () => ({ requests: counters.requests, sessionsOpened: counters.sessionsOpened }),
     close: async () => {
       if (closed) return

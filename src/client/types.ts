@@ -23,7 +23,8 @@ export interface ClientStats {
 
 /**
  * The promise facade over the Nexus services. Every method resolves to the decoded resource or rejects
- * with a tagged error (`TransportError`, `HttpError`, `DecodeError`, `SessionExpiredError`, `ConfigError`).
+ * with a tagged error (`TransportError`, `HttpError`, `DecodeError`, `SessionExpiredError`, `ConfigError`;
+ * `ArgumentError`, before any I/O, when an argument is missing or malformed).
  */
 export interface NexusClientApi {
   readMember(args: UserScoped & { readonly memberGuid: string }): Promise<Member>

@@ -85,8 +85,24 @@ export class ConfigError extends Data.TaggedError('ConfigError')<{
   readonly message: string
 }> {}
 
+/**
+ * A public entry point was called with bad arguments (names the call and the field, never the value):
+ * refused before any I/O.
+ *
+ * @example
+ * ```ts
+ * try { await client.readMember({ userId, memberGuid }) } catch (e) { if (e instanceof ArgumentError) log(e.field) }
+ * ```
+ */
+export class ArgumentError extends Data.TaggedError('ArgumentError')<{
+  readonly method: string
+  readonly field: string
+  readonly message: string
+}> {}
+
 /** Any error the request layer produces. */
-export type NexusError = TransportError | HttpError | DecodeError | SessionExpiredError | ConfigError
+export type NexusError =
+  TransportError | HttpError | DecodeError | SessionExpiredError | ConfigError | ArgumentError
 
 /** What to do about an error (architecture.md, error model). */
 export type ErrorClass = 'retry' | 'refresh' | 'userAction' | 'fatal'

@@ -10,6 +10,7 @@ import {
   oauthWindowBody,
 } from '../domain/index.js'
 import type { Challenge, CredentialField, Job, JobStart, Member, NexusError } from '../domain/index.js'
+import { checked } from './arguments.js'
 import { NexusConfig } from './config.js'
 import { decodeBody } from './decode.js'
 import { exchange } from './exchange.js'
@@ -199,16 +200,17 @@ export const makeNexusApi = Effect.gen(function* () {
 
   const stats = () => ({ requests: counters.requests, sessionsOpened: counters.sessionsOpened })
 
+  // Every entry checks its arguments first (ArgumentError, before any I/O): see ./arguments.ts.
   return NexusApi.of({
-    readMember,
-    listMembers,
-    listMemberCredentials,
-    updateMember,
-    listMemberChallenges,
-    resumeAggregation,
-    aggregateMember,
-    readJob,
-    oauthWindowUri,
+    readMember: checked('readMember', readMember),
+    listMembers: checked('listMembers', listMembers),
+    listMemberCredentials: checked('listMemberCredentials', listMemberCredentials),
+    updateMember: checked('updateMember', updateMember),
+    listMemberChallenges: checked('listMemberChallenges', listMemberChallenges),
+    resumeAggregation: checked('resumeAggregation', resumeAggregation),
+    aggregateMember: checked('aggregateMember', aggregateMember),
+    readJob: checked('readJob', readJob),
+    oauthWindowUri: checked('oauthWindowUri', oauthWindowUri),
     stats,
   })
 })

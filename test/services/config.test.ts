@@ -66,4 +66,13 @@ describe('parseConfig', () => {
   it('createNexusClient throws the ConfigError itself', () => {
     expect(() => createNexusClient({ ...valid, clientId: '' })).toThrow(ConfigError)
   })
+
+  it.each([undefined, null, 'https://int-data.moneydesktop.com', []])(
+    'createNexusClient(%j) is a ConfigError about the config, not a TypeError',
+    (input) => {
+      const call = () => createNexusClient(input as unknown as typeof valid)
+      expect(call).toThrow(ConfigError)
+      expect(call).toThrow(/^Invalid Nexus client config: config /)
+    },
+  )
 })

@@ -1,0 +1,126 @@
+import { Effect } from 'effect'
+import { z } from 'zod'
+import { ArgumentError } from '../domain/index.js'
+import type { NexusError } from '../domain/index.js'
+
+/**
+ * The arguments of the Nexus calls, checked before any I/O (house rule 5: parse, don't trust). A user id
+ * must be a non-empty string (never `undefined`, which would ask SSO for the user "undefined"); a guid
+ * must be one path segment that cannot move the path (`.`, `..`, `/`, `?`, `#`, `%`, `\`, spaces and
+ * control characters are refused, and guids are still percent-encoded on the wire). Errors name the call
+ * and the field, never a value: a credential value or an MFA answer is a secret (house rule 8).
+ */
+
+/** Longest user id or guid accepted (MX guids are ~40 characters; this only stops absurd input). */
+const MAX_ID = 1024
+/** Most credential fields or MFA answers in one call (MX sends a handful). */
+const MAX_PAIRS = 100
+
+const userId = z
+  .string({ error: (i) => `must be a non-empty string (got ${kindOf(i.input)})` })
+  .min(1, 'must be a non-empty string')
+  .max(MAX_ID, `must be at most ${MAX_ID} characters`)
+
+// One path segment: nothing that a URL parser or a proxy reads as structure.
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[/?#%\\\s\u0000-\u001f\u007f]/
+const guid = z
+  .string({ error: (i) => `must be a non-empty string (got ${kindOf(i.input)})` })
+  .min(1, 'must be a non-empty string')
+  .max(MAX_ID, `must be at most ${MAX_ID} characters`)
+  .refine((s) => s !== '.' && s !== '..', 'must not be "." or ".."')
+  .refine((s) => !UNSAFE.test(s), 'must not contain "/", "?", "#", "%", "\\", spaces or control characters')
+
+const pairs = z
+  .array(
+    z.object(
+      {
+        guid,
+        value: z.string({ error: (i) => `must be a string (got ${kindOf(i.input)})` }),
+      },
+      { error: (i) => `must be { guid, value } (got ${kindOf(i.input)})` },
+    ),
+    { error: (i) => `must be an array of { guid, value } (got ${kindOf(i.input)})` },
+  )
+  .max(MAX_PAIRS, `must hold at most ${MAX_PAIRS} items`)
+
+const signal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional()
+
+const user = { userId, signal }
+const memberArgs = z.object({ ...user, memberGuid: guid })
+
+/** The schema of each call's argument object. Extra keys are allowed and ignored. */
+const SCHEMAS = {
+  readMember: memberArgs,
+  listMembers: z.object(user),
+  listMemberCredentials: memberArgs,
+  updateMember: z.object({
+    ...user,
+    memberGuid: guid,
+    credentials: pairs,
+    skipWebhook: z.boolean({ error: 'must be a boolean' }).optional(),
+  }),
+  listMemberChallenges: memberArgs,
+  resumeAggregation: z.object({ ...user, memberGuid: guid, answers: pairs }),
+  aggregateMember: memberArgs,
+  readJob: z.object({ ...user, jobGuid: guid }),
+  oauthWindowUri: memberArgs,
+} as const
+
+/** A Nexus call whose arguments are checked. */
+export type CheckedCall = keyof typeof SCHEMAS
+
+/** `null`, `undefined`, `array`, `number`…: what a bad value was, without the value itself. */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return typeof value
+}
+
+/** `credentials.0.value` → `credentials[0].value`. */
+const fieldOf = (path: readonly PropertyKey[]): string =>
+  path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('')
+
+/**
+ * The {@link ArgumentError} for `args` of `call`, or undefined when they are fine. Never throws.
+ *
+ * @example
+ * ```ts
+ * checkArguments('readMember', { userId: 'u1', memberGuid: '..' })?.field // 'memberGuid'
+ * ```
+ */
+export function checkArguments(call: CheckedCall, args: unknown): ArgumentError | undefined {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    return new ArgumentError({
+      method: call,
+      field: 'arguments',
+      message: `${call}: arguments must be an object (got ${kindOf(args)})`,
+    })
+  }
+  const result = SCHEMAS[call].safeParse(args)
+  if (result.success) return undefined
+  const issue = result.error.issues[0]
+  const field = issue === undefined || issue.path.length === 0 ? 'arguments' : fieldOf(issue.path)
+  return new ArgumentError({
+    method: call,
+    field,
+    message: `${call}: ${field} ${issue?.message ?? 'is invalid'}`,
+  })
+}
+
+/**
+ * `f`, refusing arguments that fail {@link checkArguments} with their ArgumentError (for the Effect API).
+ *
+ * @example
+ * ```ts
+ * const readMember = checked('readMember', ({ userId, memberGuid }: MemberArgs) => get(userId, memberGuid))
+ * ```
+ */
+export const checked =
+  <A, R>(name: CheckedCall, f: (args: A) => Effect.Effect<R, NexusError>) =>
+  (args: A): Effect.Effect<R, NexusError> => {
+    const bad = checkArguments(name, args)
+    return bad === undefined ? f(args) : Effect.fail(bad)
+  }
