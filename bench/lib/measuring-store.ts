@@ -29,6 +29,7 @@ export function measuringStore(inner: LifecycleStore): LifecycleStore & { sizes(
     max = Math.max(max, bytes)
   }
   return {
+    ...inner,
     get: (guid) => inner.get(guid),
     create: (rec, history) => {
       record(rec.state, rec.snapshot)

@@ -55,24 +55,69 @@ export function storeStatus(
   return awaitsUser(snapshot) || wakeAt - now > evictAfterMs ? 'waiting' : 'running'
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+const isNullableNumber = (v: unknown) => v === null || (typeof v === 'number' && Number.isFinite(v))
+const isNullableArray = (v: unknown) => v === null || Array.isArray(v)
+
+/**
+ * Why a stored snapshot cannot be restored (valid JSON of the wrong shape), or undefined when it has the
+ * shape the lifecycle needs: a queued input for this member, or an active machine snapshot whose context
+ * names this member. Checked before restoring, so a bad row is quarantined instead of throwing.
+ */
+export function snapshotProblem(record: LifecycleRecord): string | undefined {
+  const snapshot: unknown = record.snapshot
+  if (!isObject(snapshot)) return 'snapshot is not an object'
+  if ('queued' in snapshot) {
+    const q = snapshot.queued
+    if (!isObject(q) || typeof q.userId !== 'string' || q.memberGuid !== record.memberGuid)
+      return 'queued snapshot does not name this member'
+    return undefined
+  }
+  if (snapshot.status !== 'active') return 'snapshot is not an active lifecycle'
+  if (typeof snapshot.value !== 'string' && !isObject(snapshot.value)) return 'snapshot has no state value'
+  const c = snapshot.context
+  if (!isObject(c)) return 'snapshot has no context'
+  if (c.memberGuid !== record.memberGuid || typeof c.userId !== 'string')
+    return 'snapshot context does not name this member'
+  if (!isObject(c.policy) || !isObject(c.attempts)) return 'snapshot context lacks policy or attempts'
+  if (!isNullableNumber(c.wakeAt) || !isNullableArray(c.fields) || !isNullableArray(c.challenges))
+    return 'snapshot context has malformed fields'
+  return undefined
+}
+
+/** The prompt of a stored snapshot, if it waits on the user (undefined for any shape it cannot read). */
+function storedPrompt(record: LifecycleRecord) {
+  const snapshot = record.snapshot as Partial<LifecycleSnapshotLike> | null
+  if (!snapshot || isQueued(snapshot) || !snapshot.context || !('value' in snapshot)) return undefined
+  if (record.status !== 'done' && snapshotProblem(record) !== undefined) return undefined
+  try {
+    return promptOf({ value: snapshot.value, context: snapshot.context })
+  } catch {
+    return undefined
+  }
+}
+
 /** The host's view of a stored record. */
 export function viewOfRecord(record: LifecycleRecord): LifecycleView {
   const snapshot = record.snapshot as Partial<LifecycleSnapshotLike> | null
-  const prompt =
-    snapshot && !isQueued(snapshot) && snapshot.context && 'value' in snapshot
-      ? promptOf({ value: snapshot.value, context: snapshot.context })
-      : undefined
+  const prompt = storedPrompt(record)
   return {
     memberGuid: record.memberGuid,
     userId: record.userId,
     state: record.state,
     status: record.status,
     wakeAt: record.wakeAt,
-    connectionStatus:
-      snapshot && !isQueued(snapshot) && snapshot.context ? (snapshot.context.member?.status ?? null) : null,
+    connectionStatus: connectionStatusOf(snapshot),
     ...(prompt && record.status !== 'done' ? { prompt } : {}),
     ...(record.outcome ? { outcome: record.outcome as LifecycleOutput } : {}),
   }
+}
+
+function connectionStatusOf(snapshot: Partial<LifecycleSnapshotLike> | null): string | null {
+  if (!isObject(snapshot) || isQueued(snapshot) || !isObject(snapshot.context)) return null
+  const member: unknown = snapshot.context.member
+  return isObject(member) && typeof member.status === 'string' ? member.status : null
 }
 
 /** The host's view of a live snapshot. */

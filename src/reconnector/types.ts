@@ -67,7 +67,11 @@ export interface ReconnectorOptions {
   readonly policy?: PolicyInput
   /** Clock for the lifecycles and the timer queue (default: the system clock). */
   readonly clock?: LifecycleClock
-  /** Lease holder id; give a restarted process the same id to take its own leases back at once. */
+  /**
+   * Owner name. Leases name this owner plus a random id per instance; a restart under the same owner
+   * takes its old leases back at once when the old process is provably gone (same host, pid not alive),
+   * else when they lapse. Two live processes with the same owner never drive the same member.
+   */
   readonly owner?: string
   /** How long a lease on a running member lasts without renewal (default 60 s). */
   readonly leaseMs?: number
@@ -98,14 +102,19 @@ export interface LifecycleView {
 export interface SweepMemberReport {
   readonly memberGuid: string
   readonly userId: string
-  /** The outcome, or `awaitingUser` when it waits on a prompt nobody answered. */
-  readonly outcome: Outcome | 'awaitingUser'
+  /**
+   * The outcome; `awaitingUser` when it waits on a prompt nobody answered; `unfinished` when its wait
+   * ended here without an outcome (see `reason`: e.g. `leaseLost`, `storeError`, `closed`).
+   */
+  readonly outcome: Outcome | 'awaitingUser' | 'unfinished'
   readonly connectionStatus: string | null
   readonly attempts: { readonly credentials: number; readonly mfa: number; readonly service: number } | null
   /** Nexus calls the lifecycle made for this member in this process (session calls excluded). */
   readonly calls: number
   /** Wall time from its first activation in this process to its outcome, in ms. */
   readonly durationMs: number
+  /** Why, when it is not plain: `userDeadlinePassed` (the user did not answer in time), `leaseLost`, … */
+  readonly reason?: string
 }
 
 /** What a sweep (or `resumeAll`) returns (reconnector.md: every member, and counts per outcome). */
@@ -113,6 +122,10 @@ export interface SweepReport {
   readonly members: readonly SweepMemberReport[]
   readonly counts: Readonly<Record<string, number>>
   readonly durationMs: number
+  /** One row per user whose members could not be listed (e.g. unknown at MX); the others were swept. */
+  readonly failures: readonly { readonly userId: string; readonly error: ErrorData }[]
+  /** Members whose stored row could not be read or restored: set aside, not run. */
+  readonly quarantined: readonly { readonly memberGuid: string; readonly reason: string }[]
 }
 
 /** Progress of a sweep. */
@@ -135,14 +148,20 @@ export interface Reconnector {
   cancel(memberGuid: string): Promise<LifecycleView | undefined>
   /** The current view of a member's lifecycle, if there is one. */
   view(memberGuid: string): Promise<LifecycleView | undefined>
-  /** Resolves when the member's lifecycle is done or waits on the user. */
+  /**
+   * Resolves when the member's lifecycle is done or waits on the user, or when its wait ends otherwise
+   * (finished by another process, lease lost, conflict, store error, close): always with the stored view.
+   */
   settled(memberGuid: string): Promise<LifecycleView | undefined>
   /** Reconnects every member of the given users (via list members) or the given members, and reports. */
   sweep(
     target: { readonly userIds: readonly string[] } | { readonly members: readonly MemberRef[] },
     options?: { readonly onProgress?: (progress: SweepProgress) => void },
   ): Promise<SweepReport>
-  /** After a restart: brings every unfinished lifecycle back and reports when they settle. */
+  /**
+   * After a restart: finishes every interrupted sweep from the sweep journal (members never stored are
+   * started), brings every other unfinished lifecycle back, and reports when they settle.
+   */
   resumeAll(options?: { readonly onProgress?: (progress: SweepProgress) => void }): Promise<SweepReport>
   /** Stops every live lifecycle (their state is already stored) and releases leases. */
   close(): Promise<void>

@@ -11,9 +11,18 @@ import { Data } from 'effect'
  * - `open`: the database file could not be opened or created;
  * - `schema`: the file's schema is newer than this version, or not ours;
  * - `closed`: the store was closed;
- * - `io`: the database failed underneath (disk full, locked past the busy timeout, I/O error).
+ * - `io`: the database failed underneath (disk full, locked past the busy timeout, I/O error);
+ * - `corrupt`: a stored row's JSON cannot be read (the member is named; quarantine it).
  */
-export type StoreErrorReason = 'invalid' | 'conflict' | 'notFound' | 'open' | 'schema' | 'closed' | 'io'
+export type StoreErrorReason =
+  | 'invalid'
+  | 'conflict'
+  | 'notFound'
+  | 'open'
+  | 'schema'
+  | 'closed'
+  | 'io'
+  | 'corrupt'
 
 /**
  * A store operation failed; `reason` says why.

@@ -9,6 +9,12 @@ import {
   preparePage,
   prepareSave,
 } from './prepare.js'
+import {
+  prepareInstance,
+  prepareQuarantine,
+  prepareSweep,
+  prepareTakeOver,
+} from './prepare-durability.js'
 import { toEntry, toRecord, type HistoryRow, type Row } from './row.js'
 import {
   checkGuid,
@@ -18,7 +24,15 @@ import {
   readClock,
   type PreparedHistory,
 } from './validate.js'
-import type { HistoryEntry, LifecycleCounts, LifecycleStore, StoreOptions } from './types.js'
+import type {
+  HistoryEntry,
+  InstanceRecord,
+  LifecycleCounts,
+  LifecycleStore,
+  QuarantineEntry,
+  StoreOptions,
+  SweepJournal,
+} from './types.js'
 
 // The in-process store for tests and one-shot runs (design/reconnector.md, "Stores"). It keeps JSON as text
 // like SQLite does, validates everything before it mutates anything, and every method runs to completion
@@ -27,11 +41,19 @@ import type { HistoryEntry, LifecycleCounts, LifecycleStore, StoreOptions } from
 /** True when `row` is due at `at`: unfinished, woken by then, and nobody holds a live lease. */
 function isDue(row: Row, at: number): boolean {
   return (
-    row.status !== 'done' &&
+    isOpen(row) &&
     row.wakeAt !== null &&
     row.wakeAt <= at &&
     (row.leaseUntil === null || row.leaseUntil <= at)
   )
+}
+
+/** A row kept in memory, with its quarantine mark (a column in SQLite). */
+type MemoryRow = Row & { quarantined?: true }
+
+/** Unfinished and not quarantined. */
+function isOpen(row: MemoryRow): boolean {
+  return row.status !== 'done' && row.quarantined !== true
 }
 
 /**
@@ -46,7 +68,10 @@ function isDue(row: Row, at: number): boolean {
 export function memoryStore(options: StoreOptions = {}): LifecycleStore {
   const clock = options.clock ?? Date.now
   const maxBytes = options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES
-  const rows = new Map<string, Row>()
+  const rows = new Map<string, MemoryRow>()
+  const instances = new Map<string, InstanceRecord>()
+  const sweeps = new Map<string, SweepJournal>()
+  const quarantine = new Map<string, QuarantineEntry>()
   const histories = new Map<string, HistoryRow[]>()
   /** Every guid, kept in code-point order for keyset paging. */
   const sorted: string[] = []
@@ -179,7 +204,7 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
         const out = []
         for (let i = position(page.after, false); i < sorted.length && out.length < page.limit; i++) {
           const row = rows.get(sorted[i]!)!
-          if (row.status !== 'done') out.push(toRecord(row))
+          if (isOpen(row)) out.push(toRecord(row))
         }
         return out
       }),
@@ -200,7 +225,7 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
         open()
         let next: number | null = null
         for (const row of rows.values()) {
-          if (row.status === 'done' || row.wakeAt === null) continue
+          if (!isOpen(row) || row.wakeAt === null) continue
           const at = Math.max(row.wakeAt, row.leaseUntil ?? 0)
           if (next === null || at < next) next = at
         }
@@ -228,6 +253,91 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
           row.owner = null
           row.leaseUntil = null
         }
+      }),
+
+    unfinishedGuids: (options) =>
+      settle(() => {
+        open()
+        const page = preparePage(options)
+        const out: string[] = []
+        for (let i = position(page.after, false); i < sorted.length && out.length < page.limit; i++) {
+          if (isOpen(rows.get(sorted[i]!)!)) out.push(sorted[i]!)
+        }
+        return out
+      }),
+
+    registerInstance: (instance) =>
+      settle(() => {
+        open()
+        const checked = prepareInstance(instance)
+        instances.set(checked.id, checked)
+      }),
+
+    instance: (id) =>
+      settle(() => {
+        open()
+        const found = instances.get(checkText(id, 'id'))
+        return found === undefined ? undefined : { ...found }
+      }),
+
+    removeInstance: (id) =>
+      settle(() => {
+        open()
+        instances.delete(checkText(id, 'id'))
+      }),
+
+    takeOver: (memberGuid, from, to, leaseMs, now) =>
+      settle(() => {
+        open()
+        const move = prepareTakeOver(memberGuid, from, to)
+        const lease = prepareAcquire(move.memberGuid, move.to, leaseMs, now ?? readClock(clock))
+        const row = rows.get(move.memberGuid)
+        if (row === undefined) throw notFound(move.memberGuid)
+        if (row.owner !== move.from) return false
+        row.owner = lease.owner
+        row.leaseUntil = lease.until
+        return true
+      }),
+
+    openSweep: (sweep) =>
+      settle(() => {
+        open()
+        const checked = prepareSweep(sweep)
+        if (!sweeps.has(checked.id)) sweeps.set(checked.id, checked)
+      }),
+
+    openSweeps: () =>
+      settle(() => {
+        open()
+        return [...sweeps.values()]
+          .sort((a, b) => a.startedAt - b.startedAt)
+          .map((s) => ({ ...s, members: s.members.map((m) => ({ ...m })) }))
+      }),
+
+    closeSweep: (id) =>
+      settle(() => {
+        open()
+        sweeps.delete(checkText(id, 'id'))
+      }),
+
+    quarantine: (memberGuid, reason) =>
+      settle(() => {
+        open()
+        const entry = prepareQuarantine(memberGuid, reason)
+        const row = rows.get(entry.memberGuid)
+        if (row === undefined) throw notFound(entry.memberGuid)
+        row.quarantined = true
+        row.owner = null
+        row.leaseUntil = null
+        quarantine.set(entry.memberGuid, { ...entry, at: readClock(clock) })
+      }),
+
+    quarantined: () =>
+      settle(() => {
+        open()
+        return [...quarantine.values()]
+          .sort((a, b) => compareGuids(a.memberGuid, b.memberGuid))
+          .map((q) => ({ ...q }))
       }),
 
     counts: () =>

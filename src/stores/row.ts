@@ -1,3 +1,4 @@
+import { StoreError } from './errors.js'
 import type { HistoryEntry, LifecycleRecord, LifecycleStatus } from './types.js'
 
 // The stored shape both stores share: JSON fields kept as text, so the memory store hands out fresh copies
@@ -30,6 +31,20 @@ export interface HistoryRow {
   data: string
 }
 
+/** Parses a stored JSON column; unreadable text is a `corrupt` error naming the member, never a raw throw. */
+function parse(text: string, memberGuid: string, field: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    throw new StoreError({
+      reason: 'corrupt',
+      memberGuid,
+      field,
+      message: `member ${memberGuid}: stored ${field} is not valid JSON`,
+    })
+  }
+}
+
 export function toRecord(row: Row): LifecycleRecord {
   return {
     memberGuid: row.memberGuid,
@@ -37,8 +52,8 @@ export function toRecord(row: Row): LifecycleRecord {
     state: row.state,
     status: row.status,
     wakeAt: row.wakeAt,
-    snapshot: JSON.parse(row.snapshot) as unknown,
-    outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
+    snapshot: parse(row.snapshot, row.memberGuid, 'snapshot'),
+    outcome: row.outcome === null ? null : parse(row.outcome, row.memberGuid, 'outcome'),
     owner: row.owner,
     leaseUntil: row.leaseUntil,
     version: row.version,
@@ -53,6 +68,6 @@ export function toEntry(row: HistoryRow): HistoryEntry {
     seq: row.seq,
     at: row.at,
     type: row.type,
-    data: JSON.parse(row.data) as unknown,
+    data: parse(row.data, row.memberGuid, `history[${row.seq}].data`),
   }
 }

@@ -5,7 +5,7 @@ import { StoreError } from './errors.js'
 // table; a file written by a newer version is refused rather than half-understood.
 
 /** The schema version this code writes. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** The `meta.app` value that marks a file as ours. */
 export const APP_NAME = 'mx-reconnect'
@@ -49,6 +49,44 @@ const MIGRATIONS: readonly string[] = [
   -- The history is append-only (design/reconnector.md, "Stores"): the file itself refuses anything else.
   CREATE TRIGGER history_no_update BEFORE UPDATE ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
   CREATE TRIGGER history_no_delete BEFORE DELETE ON history BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+  `,
+  // 2: durability (docs/decisions/0008-ownership-and-sweep-journal.md): lease-holding instances, the sweep
+  // journal, and quarantined rows (skipped by resumeAll and the timer queue).
+  `
+  ALTER TABLE lifecycles ADD COLUMN quarantined INTEGER NOT NULL DEFAULT 0;
+  DROP INDEX lifecycles_unfinished;
+  DROP INDEX lifecycles_due;
+  CREATE INDEX lifecycles_unfinished ON lifecycles (member_guid) WHERE status <> 'done' AND quarantined = 0;
+  CREATE INDEX lifecycles_due ON lifecycles (wake_at, member_guid)
+    WHERE status <> 'done' AND wake_at IS NOT NULL AND quarantined = 0;
+
+  CREATE TABLE instances (
+    id         TEXT PRIMARY KEY,
+    owner      TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    pid        INTEGER NOT NULL,
+    started_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE sweeps (
+    id         TEXT PRIMARY KEY,
+    holder     TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    seq        INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE sweep_members (
+    sweep_id    TEXT NOT NULL REFERENCES sweeps (id) ON DELETE CASCADE,
+    position    INTEGER NOT NULL,
+    member_guid TEXT NOT NULL,
+    user_id     TEXT NOT NULL,
+    PRIMARY KEY (sweep_id, position)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE quarantine (
+    member_guid TEXT PRIMARY KEY,
+    reason      TEXT NOT NULL,
+    at          INTEGER NOT NULL
+  ) WITHOUT ROWID;
   `,
 ]
 

@@ -11,6 +11,7 @@ import {
 } from './prepare.js'
 import { toEntry, toRecord, type HistoryRow, type Row } from './row.js'
 import { settle } from './settle.js'
+import { bindDurability } from './sqlite-durability.js'
 import { SCHEMA_VERSION, migrate, readSchemaVersion, refuseNewer } from './sqlite-schema.js'
 import { checkGuid, checkText, DEFAULT_MAX_JSON_BYTES, readClock, type PreparedHistory } from './validate.js'
 import type { HistoryEntry, LifecycleCounts, LifecycleStore, StoreOptions } from './types.js'
@@ -130,22 +131,25 @@ function bind(
        WHERE member_guid = ? AND seq > ? ORDER BY seq LIMIT ?`,
     ),
     unfinished: db.prepare<[string, number], Row>(
-      `SELECT ${COLUMNS} FROM lifecycles WHERE status <> 'done' AND member_guid > ? ORDER BY member_guid LIMIT ?`,
+      `SELECT ${COLUMNS} FROM lifecycles WHERE status <> 'done' AND quarantined = 0 AND member_guid > ?
+       ORDER BY member_guid LIMIT ?`,
     ),
     due: db.prepare<{ at: number; limit: number }, Row>(
       `SELECT ${COLUMNS} FROM lifecycles
-       WHERE status <> 'done' AND wake_at IS NOT NULL AND wake_at <= @at AND (lease_until IS NULL OR lease_until <= @at)
+       WHERE status <> 'done' AND quarantined = 0 AND wake_at IS NOT NULL AND wake_at <= @at
+         AND (lease_until IS NULL OR lease_until <= @at)
        ORDER BY wake_at, member_guid LIMIT @limit`,
     ),
     // Two cheap queries instead of one scan: unleased wake-ups come in index order (first row wins);
     // leased rows are few (the live lifecycles), and wake when both their time and their lease are up.
     nextUnleased: db.prepare<[], { t: number }>(
-      `SELECT wake_at AS t FROM lifecycles WHERE status <> 'done' AND wake_at IS NOT NULL AND owner IS NULL
+      `SELECT wake_at AS t FROM lifecycles
+       WHERE status <> 'done' AND quarantined = 0 AND wake_at IS NOT NULL AND owner IS NULL
        ORDER BY wake_at LIMIT 1`,
     ),
     nextLeased: db.prepare<[], { t: number | null }>(
       `SELECT MIN(MAX(wake_at, lease_until)) AS t FROM lifecycles
-       WHERE owner IS NOT NULL AND status <> 'done' AND wake_at IS NOT NULL`,
+       WHERE owner IS NOT NULL AND status <> 'done' AND quarantined = 0 AND wake_at IS NOT NULL`,
     ),
     acquire: db.prepare<{ memberGuid: string; owner: string; now: number; until: number }>(
       `UPDATE lifecycles SET owner = @owner, lease_until = @until
@@ -259,6 +263,7 @@ function bind(
   return {
     path,
     schemaVersion: SCHEMA_VERSION,
+    ...bindDurability(db, run, clock, notFound),
 
     get: (memberGuid) =>
       run(() => {

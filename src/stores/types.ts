@@ -170,8 +170,86 @@ export interface LifecycleStore {
   /** Drop the lease if `owner` holds it (no-op otherwise, and for unknown members). */
   release(memberGuid: string, owner: string): Promise<void>
   counts(): Promise<LifecycleCounts>
+  /**
+   * Guids of unfinished, not quarantined members, one keyset page in `memberGuid` order, without reading
+   * their JSON: `resumeAll` reads each one on its own, so one unreadable row cannot hide the others.
+   */
+  unfinishedGuids(options?: PageOptions): Promise<readonly string[]>
+  /** Record (or refresh) a live process instance, so a restart can tell whether a lease holder is gone. */
+  registerInstance(instance: InstanceRecord): Promise<void>
+  /** The instance registered under `id`, if any. */
+  instance(id: string): Promise<InstanceRecord | undefined>
+  /** Forget an instance (on a clean close). No-op when unknown. */
+  removeInstance(id: string): Promise<void>
+  /**
+   * Move a lease from `from` (a holder known to be gone) to `to`, whatever its expiry: compare-and-set on
+   * the holder. False when `from` no longer holds it. `notFound` when there is no record.
+   */
+  takeOver(memberGuid: string, from: string, to: string, leaseMs: number, now?: number): Promise<boolean>
+  /** Journal a sweep before it runs: its id, holder, start time and members (reconnector.md, Sweep journal). */
+  openSweep(sweep: SweepJournal): Promise<void>
+  /** Sweeps journaled and not closed, oldest first, with their members in the order given. */
+  openSweeps(): Promise<readonly SweepJournal[]>
+  /** Mark a sweep finished (no-op when unknown or already closed). */
+  closeSweep(id: string): Promise<void>
+  /**
+   * Set a member's row aside: it can no longer be read or restored. `unfinished`, `unfinishedGuids`,
+   * `due` and `nextWake` skip it from then on. Works on a row whose JSON is unreadable; `notFound` when
+   * there is no row.
+   */
+  quarantine(memberGuid: string, reason: string): Promise<void>
+  /** Quarantined members, by guid. */
+  quarantined(): Promise<readonly QuarantineEntry[]>
   /** Idempotent. Any later call rejects with `StoreError` `closed`. */
   close(): Promise<void>
+}
+
+/**
+ * A process instance that may hold leases: `id` is what the lease names (owner name + a random instance
+ * id), `host` and `pid` let a restart on the same host tell whether it is still alive.
+ *
+ * @example
+ * ```ts
+ * await store.registerInstance({ id: 'nightly/4f1c…', owner: 'nightly', host: hostname(), pid: process.pid, startedAt: Date.now() })
+ * ```
+ */
+export interface InstanceRecord {
+  readonly id: string
+  readonly owner: string
+  readonly host: string
+  readonly pid: number
+  readonly startedAt: number
+}
+
+/**
+ * A sweep's intent, written before it runs any member, so `resumeAll` can finish it after a crash.
+ *
+ * @example
+ * ```ts
+ * await store.openSweep({ id: randomUUID(), holder, startedAt: Date.now(), members: [{ userId: 'u-1', memberGuid: 'MBR-1' }] })
+ * ```
+ */
+export interface SweepJournal {
+  readonly id: string
+  /** The lease holder that ran it. */
+  readonly holder: string
+  /** Epoch ms; members finished at or after it count as done by this sweep. */
+  readonly startedAt: number
+  readonly members: readonly { readonly userId: string; readonly memberGuid: string }[]
+}
+
+/**
+ * A member whose stored row could not be read or restored, set aside with why.
+ *
+ * @example
+ * ```ts
+ * for (const q of await store.quarantined()) log(q.memberGuid, q.reason)
+ * ```
+ */
+export interface QuarantineEntry {
+  readonly memberGuid: string
+  readonly reason: string
+  readonly at: number
 }
 
 /** Options every store takes. */

@@ -72,13 +72,13 @@ describe('sqliteStore files', () => {
   it('records the schema version and the app in meta, and runs in WAL mode', async () => {
     const path = freshPath()
     const store = sqliteStore(path)
-    expect(store.schemaVersion).toBe(1)
+    expect(store.schemaVersion).toBe(2)
     expect(store.path).toBe(path)
     await store.create(newRecord('MBR-1'))
     const db = raw(path)
     expect(db.prepare(`SELECT key, value FROM meta ORDER BY key`).all()).toEqual([
       { key: 'app', value: 'mx-reconnect' },
-      { key: 'schema_version', value: '1' },
+      { key: 'schema_version', value: '2' },
     ])
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
     db.close()
@@ -89,7 +89,7 @@ describe('sqliteStore files', () => {
     const path = freshPath()
     await sqliteStore(path).close()
     const db = raw(path)
-    db.prepare(`UPDATE meta SET value = '2' WHERE key = 'schema_version'`).run()
+    db.prepare(`UPDATE meta SET value = '3' WHERE key = 'schema_version'`).run()
     // A rollback-journal file: switching it to WAL before refusing would change its header bytes.
     db.pragma('journal_mode = DELETE')
     db.close()
@@ -100,7 +100,7 @@ describe('sqliteStore files', () => {
     expect(error).toMatchObject({ reason: 'schema', path })
     expect((error as Error).message).toContain(path)
     expect((error as Error).message).toMatch(
-      /newer mx-reconnect \(schema version 2; this version reads up to 1\)/,
+      /newer mx-reconnect \(schema version 3; this version reads up to 2\)/,
     )
     expect(readFileSync(path).equals(bytes)).toBe(true)
   })

@@ -52,10 +52,10 @@ export interface DemoHooks {
 /** One member's result. */
 export interface DemoMemberResult {
   readonly member: SeededMember
-  readonly outcome: Outcome | 'awaitingUser'
+  readonly outcome: Outcome | 'awaitingUser' | 'unfinished'
   readonly connectionStatus: string | null
   /** What the sweep itself reported (`awaitingUser` for members parked on a user who never answers). */
-  readonly sweepOutcome: Outcome | 'awaitingUser'
+  readonly sweepOutcome: Outcome | 'awaitingUser' | 'unfinished'
   /** HTTP requests the simulator received about this member (its request log; session calls excluded). */
   readonly calls: number
   readonly ok: boolean
