@@ -1,5 +1,8 @@
 import { performance } from 'node:perf_hooks'
 
+/** The largest single clock move: ten years of simulated time (more would overflow ISO dates soon). */
+export const MAX_ADVANCE_MS = 10 * 365.25 * 24 * 3_600_000
+
 /**
  * The simulator's clock (simulator.md: "a simulated clock with a time scale"). Simulated time runs
  * `1 / timeScale` times faster than real time: with `timeScale: 0.01`, one simulated second lasts 10 real
@@ -28,9 +31,11 @@ export class ScaledClock {
     return Math.floor(this.#start + this.#offset + elapsed)
   }
 
-  /** Moves simulated time forward by `ms` without waiting. */
+  /** Moves simulated time forward by `ms` (0 to {@link MAX_ADVANCE_MS}) without waiting. */
   advance(ms: number): void {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('advance(ms) needs a finite ms >= 0')
+    if (!Number.isFinite(ms) || ms < 0 || ms > MAX_ADVANCE_MS) {
+      throw new RangeError(`ms must be a finite number between 0 and ${MAX_ADVANCE_MS} (ten years)`)
+    }
     this.#offset += ms
   }
 

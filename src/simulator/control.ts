@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isKnownStatus } from '../domain/index.js'
+import { MAX_ADVANCE_MS } from './clock.js'
 import type { SimulatorCore } from './core.js'
 import type { FaultSpec } from './faults.js'
 import type { SimApi } from './protocol.js'
@@ -62,8 +63,18 @@ const str = (v: unknown, name: string): string | undefined => {
 }
 const num = (v: unknown, name: string): number | undefined => {
   if (v === undefined || v === null) return undefined
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ControlError(400, `${name} must be a number`)
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new ControlError(400, `${name} must be a finite number`)
   return v
+}
+
+/** A path segment, percent-decoded; bad encoding (`%`, `%zz`) is the caller's mistake: 400, not 500. */
+const segment = (raw: string, name: string): string => {
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    throw new ControlError(400, `${name} is not valid percent-encoding`)
+  }
 }
 const bool = (v: unknown, name: string): boolean | undefined => {
   if (v === undefined || v === null) return undefined
@@ -74,8 +85,11 @@ const bool = (v: unknown, name: string): boolean | undefined => {
 function memberInput(body: Record<string, unknown>): CreateMemberInput {
   const userId = str(body.userId, 'userId')
   if (userId === undefined || userId === '') throw new ControlError(400, 'userId is required')
-  const status = str(body.status, 'status')
-  if (status !== undefined && !isKnownStatus(status)) throw new ControlError(400, `unknown status ${status}`)
+  // `"status": null` seeds a member with no connection status (§4: no credentials, e.g. a manual member).
+  const status = body.status === null ? null : str(body.status, 'status')
+  if (status !== undefined && status !== null && !isKnownStatus(status)) {
+    throw new ControlError(400, `unknown status ${status}`)
+  }
   let credentials: Record<string, string> | undefined
   if (body.credentials !== undefined) {
     if (!isRecord(body.credentials)) throw new ControlError(400, 'credentials must be an object of strings')
@@ -168,7 +182,7 @@ export function createControl(target: ControlTarget) {
           return reply(res, 200, { members: target.members(userId) })
         }
         case 'GET /members/:id': {
-          const state = target.member(decodeURIComponent(id))
+          const state = target.member(segment(id, 'member guid'))
           return state === undefined
             ? reply(res, 404, { error: 'member not found' })
             : reply(res, 200, { member: state })
@@ -203,7 +217,9 @@ export function createControl(target: ControlTarget) {
         case 'POST /clock/advance': {
           const body = await readJson(req)
           const ms = isRecord(body) ? num(body.ms, 'ms') : undefined
-          if (ms === undefined || ms < 0) throw new ControlError(400, 'ms must be a number >= 0')
+          if (ms === undefined || ms < 0 || ms > MAX_ADVANCE_MS) {
+            throw new ControlError(400, `ms must be a finite number between 0 and ${MAX_ADVANCE_MS}`)
+          }
           return reply(res, 200, { now: core.advanceTime(ms) })
         }
         case 'GET /clock':

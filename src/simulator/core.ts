@@ -86,7 +86,12 @@ export class SimulatorCore {
     this.webhooks =
       options.webhookUrl === undefined
         ? undefined
-        : new WebhookDispatcher(options.webhookUrl, options.webhooks ?? {}, this.state.options.seed)
+        : new WebhookDispatcher(
+            options.webhookUrl,
+            options.webhooks ?? {},
+            this.state.options.seed,
+            this.clock,
+          )
   }
 
   now(): number {
@@ -155,6 +160,7 @@ export class SimulatorCore {
   advanceTime(ms: number): number {
     this.clock.advance(ms)
     this.#wake()
+    this.webhooks?.poke()
     return this.clock.now()
   }
 

@@ -62,6 +62,11 @@ export interface FaultInfo {
   readonly hits: number
 }
 
+/** The longest latency a fault may add: ten real minutes (longer is a hang, not a fault). */
+export const MAX_LATENCY_MS = 600_000
+/** The longest `Retry-After` a fault may announce: one day. */
+export const MAX_RETRY_AFTER_SECONDS = 86_400
+
 const KINDS: readonly FaultKind[] = ['status', 'reset', 'malformed', 'truncated', 'latency']
 
 /** Validates and normalises a spec; throws `TypeError` with a one-line reason. */
@@ -81,11 +86,14 @@ export function compileFault(spec: FaultSpec, id: number): FaultRule {
   if (spec.probability !== undefined && !(spec.probability >= 0 && spec.probability <= 1)) {
     throw new TypeError('probability must be between 0 and 1')
   }
-  if (spec.latencyMs !== undefined && !(spec.latencyMs >= 0 && Number.isFinite(spec.latencyMs))) {
-    throw new TypeError('latencyMs must be a finite number >= 0')
+  if (spec.latencyMs !== undefined && !(spec.latencyMs >= 0 && spec.latencyMs <= MAX_LATENCY_MS)) {
+    throw new TypeError(`latencyMs must be a finite number between 0 and ${MAX_LATENCY_MS}`)
   }
-  if (spec.retryAfterSeconds !== undefined && !(spec.retryAfterSeconds >= 0)) {
-    throw new TypeError('retryAfterSeconds must be >= 0')
+  if (
+    spec.retryAfterSeconds !== undefined &&
+    !(spec.retryAfterSeconds >= 0 && spec.retryAfterSeconds <= MAX_RETRY_AFTER_SECONDS)
+  ) {
+    throw new TypeError(`retryAfterSeconds must be a finite number between 0 and ${MAX_RETRY_AFTER_SECONDS}`)
   }
   let path: RegExp | undefined
   if (spec.path instanceof RegExp) path = new RegExp(spec.path.source, spec.path.flags.replace(/[gy]/g, ''))

@@ -7,6 +7,7 @@ import type { InstitutionInput } from './institutions.js'
 import type { RequestLogEntry } from './request-log.js'
 import { expireSessions, memberState, seedMember, type CreateMemberInput, type MemberState } from './seed.js'
 import { createListener } from './server.js'
+import type { Profile } from './profile.js'
 import type { Variants } from './state.js'
 import { ensureUser } from './users.js'
 import type { WebhookBehaviour, WebhookDelivery } from './webhooks.js'
@@ -18,8 +19,13 @@ import type { WebhookBehaviour, WebhookDelivery } from './webhooks.js'
 
 /** Options for {@link startSimulator}. Every one has a default. */
 export interface SimulatorOptions {
-  /** Seeds guids, tokens, the default API key and fault/webhook probabilities. Default 1. */
+  /** Seeds guids, tokens, the default API key, fault/webhook probabilities and the messy profile. Default 1. */
   readonly seed?: number
+  /**
+   * `clean` (default): one tidy, readable shape. `messy`: what real MX sends (mixed timestamp formats,
+   * `"null"` strings, missing and extra keys, short job-start and empty resume replies; docs/simulator.md).
+   */
+  readonly profile?: Profile
   /** Real time per simulated time: 0.01 = one simulated second lasts 10 real ms; 0 freezes the clock. Default 1. */
   readonly timeScale?: number
   /** Simulated epoch ms at start. Default: the real current time. */
@@ -36,7 +42,7 @@ export interface SimulatorOptions {
   readonly control?: boolean
   /** POST webhooks (§8.2) here. Default: none. */
   readonly webhookUrl?: string
-  /** Webhook kinds and misbehaviour (duplicate / reorder / drop). */
+  /** Webhook kinds, misbehaviour (duplicate / reorder / drop) and retries (12, over about a simulated day). */
   readonly webhooks?: WebhookBehaviour
   /** Simulated ms per job phase (UPDATED → result, RESUMED → result). Default 4000. */
   readonly jobDurationMs?: number
@@ -100,12 +106,17 @@ export interface Simulator {
   expireSessions(): number
   /** Current simulated time (epoch ms). */
   now(): number
-  /** Moves simulated time forward by `ms` (jobs, expiries and webhooks catch up). Returns the new time. */
+  /**
+   * Moves simulated time forward by `ms` (0 to ten years; RangeError otherwise): jobs, expiries, webhooks
+   * and webhook retries catch up. Returns the new time.
+   */
   advanceTime(ms: number): number
   stats(): SimulatorStats
   readonly webhooks: {
     deliveries(): WebhookDelivery[]
-    /** Resolves once every queued webhook was delivered, dropped or failed. */
+    /** Deliveries waiting for a retry at a later simulated time (§8.2: 12 retries over about a day). */
+    waiting(): number
+    /** Resolves once nothing is queued or in flight (retries due at a later simulated time do not count). */
     flush(): Promise<void>
   }
   close(): Promise<void>
@@ -197,6 +208,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     mdxUrl: `${origin}/mdx`,
     clientId: state.options.clientId,
     seed: state.options.seed,
+    profile: state.options.profile,
     timeScale: created.clock.timeScale,
     now: created.now(),
   })
@@ -245,6 +257,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     stats: () => created.stats(),
     webhooks: {
       deliveries: () => created.webhooks?.deliveries() ?? [],
+      waiting: () => created.webhooks?.waiting() ?? 0,
       flush: () => created.webhooks?.flush() ?? Promise.resolve(),
     },
     close() {
@@ -264,6 +277,7 @@ export type { InstitutionInput } from './institutions.js'
 export type { RequestLogEntry } from './request-log.js'
 export type { CreateMemberInput, MemberState } from './seed.js'
 export type { Variants, WebhookKind, SimState, StateOptions } from './state.js'
+export type { Profile } from './profile.js'
 export type { WebhookBehaviour, WebhookDelivery } from './webhooks.js'
 export type { SimRequest, SimResponse, StepResult, Effect, WebhookEffect, SimApi } from './protocol.js'
 export { step, tick, createState } from './model.js'

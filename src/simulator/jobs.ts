@@ -33,6 +33,18 @@ export function hasOpenJob(state: SimState, member: MemberRec): boolean {
   return job !== undefined && job.phase !== 'done'
 }
 
+/**
+ * True for a member with `connection_status: null` and no credentials (§4: "member has no credentials (e.g.
+ * manual member)", nothing to aggregate): aggregate answers it as it is and starts no job.
+ */
+export function nothingToAggregate(member: MemberRec): boolean {
+  return (
+    member.status === null &&
+    !member.isOauth &&
+    member.credentials.every((c) => c.value === null || c.value === '')
+  )
+}
+
 function schedule(state: SimState, at: number, memberGuid: string): void {
   if (state.options.emitWebhooks) state.wakeups.push(at, memberGuid)
 }
@@ -211,7 +223,8 @@ export function advanceMember(state: SimState, member: MemberRec, now: number, e
 
 /**
  * Answers the current MFA round. The caller validated that every challenge of the round is answered and
- * no other guid appears. The verdict is applied when the RESUMED phase ends.
+ * no other guid appears. The verdict is applied when the phase ends; meanwhile the member shows `showing`
+ * (RESUMED after a resume; UPDATED when the answers came through update member, as MX's guide shows).
  */
 export function resumeJob(
   state: SimState,
@@ -219,6 +232,7 @@ export function resumeJob(
   job: JobRec,
   answers: ReadonlyMap<string, string>,
   now: number,
+  showing: 'RESUMED' | 'UPDATED' = 'RESUMED',
 ): void {
   const round = job.challenges ?? []
   const pass = round.every((c) => {
@@ -233,7 +247,7 @@ export function resumeJob(
   job.phaseEnd = now + state.options.jobDurationMs
   job.status = 'REQUESTED'
   job.updatedAt = now
-  setStatus(member, 'RESUMED', now)
+  setStatus(member, showing, now)
   schedule(state, job.phaseEnd, member.guid)
 }
 

@@ -2,8 +2,10 @@ import { statusId } from '../domain/index.js'
 import type { FieldDef } from './institutions.js'
 import type { ChallengeRec } from './scenarios.js'
 import { statusMessage } from './scenarios.js'
+import { choose, isMessy, renderTime } from './profile.js'
+import { GUIDE_FIELD_EXTRA, shapeMember, type RenderFor } from './shapes.js'
 import type { CredentialSlot, JobRec, JobStatusName, MemberRec, SimState } from './state.js'
-import { isoOrNull, isoTime, unixSeconds } from './time.js'
+import { unixSeconds } from './time.js'
 
 /** Renders model records as MX's JSON (Nexus reference §3.1, §3.5, §5, §6). */
 
@@ -28,10 +30,17 @@ export function isBeingAggregated(state: SimState, member: MemberRec): boolean {
   return job.phase !== 'challenged' || state.options.variants.challengedIsBeingAggregated
 }
 
-/** The member object (§3.1). */
-export function renderMember(state: SimState, member: MemberRec): Record<string, unknown> {
+/**
+ * The member object (§3.1). Clean: every field, `+00:00` times. Messy: the member's seeded shape and time
+ * style (shapes.ts, profile.ts); `renderFor` picks the write-reply shape where a real example differs.
+ */
+export function renderMember(
+  state: SimState,
+  member: MemberRec,
+  renderFor: RenderFor = 'read',
+): Record<string, unknown> {
   const status = member.status
-  return {
+  const full = {
     guid: member.guid,
     user_guid: member.userGuid,
     institution_guid: member.institution.guid,
@@ -42,8 +51,8 @@ export function renderMember(state: SimState, member: MemberRec): Record<string,
     connection_status_id: status === null ? null : (statusId(status) ?? null),
     connection_status_message: statusMessage(status, member.institution.name),
     is_being_aggregated: isBeingAggregated(state, member),
-    aggregated_at: isoOrNull(member.aggregatedAt),
-    successfully_aggregated_at: isoOrNull(member.successfullyAggregatedAt),
+    aggregated_at: renderTime(state, member.guid, member.aggregatedAt),
+    successfully_aggregated_at: renderTime(state, member.guid, member.successfullyAggregatedAt),
     most_recent_job_guid: member.jobGuid,
     background_aggregation_is_disabled: member.backgroundAggregationIsDisabled,
     is_oauth: member.isOauth,
@@ -55,17 +64,22 @@ export function renderMember(state: SimState, member: MemberRec): Record<string,
     use_cases: member.useCases,
     revision: member.revision,
   }
+  return shapeMember(state, full, member.guid, renderFor)
 }
 
-/** A credential field (§3.5); `guid` is the member's own guid for member credentials. */
+/**
+ * A credential field (§3.5); `guid` is the member's own guid for member credentials. `owner` (a member or
+ * institution guid) picks the messy time style; messy fields carry the guide's extra null keys.
+ */
 export function renderField(
+  state: SimState,
   field: FieldDef,
   guid: string,
-  institutionGuid: string,
+  owner: { readonly guid: string; readonly institutionGuid: string },
   at: number,
 ): Record<string, unknown> {
-  const stamp = isoTime(at)
-  return {
+  const stamp = renderTime(state, owner.guid, at)
+  const out: Record<string, unknown> = {
     guid,
     label: field.label,
     field_name: field.fieldName,
@@ -75,7 +89,7 @@ export function renderField(
     optional: field.optional,
     mfa: false,
     editable: true,
-    institution_guid: institutionGuid,
+    institution_guid: owner.institutionGuid,
     meta_data: null,
     max_length: null,
     value_mask: null,
@@ -83,27 +97,44 @@ export function renderField(
     created_at: stamp,
     updated_at: stamp,
   }
+  return isMessy(state) ? { ...out, ...GUIDE_FIELD_EXTRA } : out
 }
 
 /** A member's credential list. */
-export function renderMemberCredentials(member: MemberRec): Record<string, unknown>[] {
+export function renderMemberCredentials(state: SimState, member: MemberRec): Record<string, unknown>[] {
+  const owner = { guid: member.guid, institutionGuid: member.institution.guid }
   return member.credentials.map((slot: CredentialSlot) =>
-    renderField(slot.field, slot.guid, member.institution.guid, member.createdAt),
+    renderField(state, slot.field, slot.guid, owner, member.createdAt),
   )
 }
 
-/** A challenge (§3.7, §6). */
-export function renderChallenge(challenge: ChallengeRec): Record<string, unknown> {
+/**
+ * A challenge (§3.7, §6). Clean: the type's own keys, options with guids. Messy: options may lack a guid
+ * (older APIs give only `{label, value}`, §6), and a non-TEXT challenge may carry every key of MX's
+ * challenge schema with nulls (`{field_name, guid, image_data, image_options, label, options, type}`,
+ * fixtures README "Cross-check"). TEXT and TOKEN keep the guide's four keys (`mxguide2021__challenges_list__1`).
+ */
+export function renderChallenge(state: SimState, challenge: ChallengeRec): Record<string, unknown> {
+  const messy = isMessy(state)
   const out: Record<string, unknown> = {
-    guid: challenge.guid,
     type: challenge.type,
-    label: challenge.label,
     field_name: challenge.fieldName,
+    guid: challenge.guid,
+    label: challenge.label,
+  }
+  const plain = challenge.imageData === undefined && challenge.options === undefined
+  if (messy && !plain && choose(state, `${challenge.guid}|schema`, 2) === 0) {
+    out.image_data = null
+    out.image_options = null
+    out.options = null
   }
   if (challenge.imageData !== undefined) out.image_data = challenge.imageData
   if (challenge.options !== undefined) {
+    const withGuid = !messy || choose(state, `${challenge.guid}|option-guids`, 2) === 0
     const options = challenge.options.map((o) => {
-      const option: Record<string, unknown> = { guid: o.guid, label: o.label, value: o.value }
+      const option: Record<string, unknown> = withGuid
+        ? { guid: o.guid, label: o.label, value: o.value }
+        : { label: o.label, value: o.value }
       if (o.dataUri !== undefined) option.data_uri = o.dataUri
       return option
     })
@@ -113,10 +144,10 @@ export function renderChallenge(challenge: ChallengeRec): Record<string, unknown
   return out
 }
 
-/** A job (§5) with ISO timestamps, or Unix seconds for the job webhook (§8.2). */
-export function renderJob(job: JobRec, unix = false): Record<string, unknown> {
+/** A job (§5) with ISO timestamps (the member's time style), or Unix seconds for the job webhook (§8.2). */
+export function renderJob(state: SimState, job: JobRec, unix = false): Record<string, unknown> {
   const time = (ms: number | null): string | number | null =>
-    ms === null ? null : unix ? unixSeconds(ms) : isoTime(ms)
+    unix ? (ms === null ? null : unixSeconds(ms)) : renderTime(state, job.memberGuid, ms)
   return {
     guid: job.guid,
     member_guid: job.memberGuid,

@@ -46,8 +46,11 @@ export interface CreateMemberInput {
   readonly password?: string
   /** Extra credential values by `field_name`, e.g. `{ PIN: '1234' }`. */
   readonly credentials?: Readonly<Record<string, string>>
-  /** Any §4 status; default `CONNECTED` (`PENDING` for OAuth institutions). */
-  readonly status?: KnownStatus
+  /**
+   * Any §4 status, or null (§4: a member without credentials, e.g. a manual one: seeded with no credential
+   * values and no job). Default `CONNECTED` (`PENDING` for OAuth institutions).
+   */
+  readonly status?: KnownStatus | null
   /** Start an aggregation right away (the member keeps its status while it runs). Default false. */
   readonly aggregating?: boolean
   /** A fixed member guid (must be unused); default a seeded `MBR-…`. */
@@ -66,8 +69,9 @@ export function seedMember(state: SimState, input: CreateMemberInput, now: numbe
   const institution = state.institutionsByCode.get(input.institutionCode ?? 'mxbank')
   if (institution === undefined)
     throw new SeedError(`unknown institution code: ${input.institutionCode ?? ''}`)
-  const status: KnownStatus = input.status ?? (institution.isOauth ? 'PENDING' : 'CONNECTED')
-  if (!isKnownStatus(status)) throw new SeedError(`unknown status: ${String(status)}`)
+  const status: KnownStatus | null =
+    input.status === undefined ? (institution.isOauth ? 'PENDING' : 'CONNECTED') : input.status
+  if (status !== null && !isKnownStatus(status)) throw new SeedError(`unknown status: ${String(status)}`)
   if (typeof input.userId !== 'string' || input.userId === '') throw new SeedError('userId is required')
   if (input.guid !== undefined && (input.guid === '' || state.members.has(input.guid))) {
     throw new SeedError('guid is empty or already used')
@@ -86,8 +90,8 @@ export function seedMember(state: SimState, input: CreateMemberInput, now: numbe
     else if (field === password) values.set(field.guid, input.password ?? 'password')
     else if (!field.optional) values.set(field.guid, '1234')
   }
-  // IMPORTED: MX holds no credentials; IMPAIRED: a required one is missing (§4).
-  if (status === 'IMPORTED') values.clear()
+  // IMPORTED: MX holds no credentials; IMPAIRED: a required one is missing (§4); null: no credentials.
+  if (status === 'IMPORTED' || status === null) values.clear()
   if (status === 'IMPAIRED' && password !== undefined) values.delete(password.guid)
   const member = newMember(state, {
     userGuid: user.guid,
@@ -103,8 +107,9 @@ export function seedMember(state: SimState, input: CreateMemberInput, now: numbe
     ...(input.guid === undefined ? {} : { guid: input.guid }),
   })
   member.credentialsFresh = false
-  member.oauthAuthorized = institution.isOauth && oauthAuthorizedFor(status)
+  member.oauthAuthorized = institution.isOauth && status !== null && oauthAuthorizedFor(status)
   member.denials = status === 'PREVENTED' ? state.options.maxDenials : status === 'DENIED' ? 1 : 0
+  if (status === null) return member
   if (status === 'CREATED' || status === 'PENDING') {
     if (input.aggregating === true && status === 'CREATED') startJob(state, member, 'aggregate', now)
     return member

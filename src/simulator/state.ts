@@ -7,6 +7,7 @@ import {
   type Institution,
   type InstitutionInput,
 } from './institutions.js'
+import { PROFILES, type Profile } from './profile.js'
 import { createRng, newToken, type Rng } from './random.js'
 import type { ChallengeRec, Plan } from './scenarios.js'
 
@@ -25,10 +26,16 @@ export interface Variants {
   readonly listMembersShape: 'members' | 'member'
   /** Key of the challenges list: `challenges` (the example) or `member` (the rendered schema, §10.3). */
   readonly challengesKey: 'challenges' | 'member'
-  /** Resume reply: the member (RESUMED, as sister APIs do) or `{}` (body not recovered, §10.4). */
-  readonly resumeResponse: 'member' | 'empty'
-  /** Aggregate reply: the full member, or only `{member: {job_guid, status}}` (§12). */
-  readonly aggregateResponse: 'member' | 'jobStart'
+  /**
+   * Resume reply: the member (RESUMED, as sister APIs do), `{}` (body not recovered, §10.4), 202 with no
+   * body (the Platform API's resume, §9), or `mixed`: one of the three per reply, seeded (messy default).
+   */
+  readonly resumeResponse: 'member' | 'empty' | 'accepted' | 'mixed'
+  /**
+   * Aggregate reply: the full member, only `{member: {job_guid, status}}` (§12), or `mixed`: either per
+   * reply, seeded (messy default).
+   */
+  readonly aggregateResponse: 'member' | 'jobStart' | 'mixed'
   /** Error bodies: `{"error": {code, message}}`, flat `{code, message}`, or no body (§7.1, §10.8). */
   readonly errorEnvelope: 'rooted' | 'flat' | 'none'
   /** Duplicate member create: 409 with the existing guid (§12) or 422/4220 (§3.3). */
@@ -37,7 +44,7 @@ export interface Variants {
   readonly challengedIsBeingAggregated: boolean
 }
 
-/** The default variants. */
+/** The default variants (the clean profile's). */
 export const DEFAULT_VARIANTS: Variants = {
   listMembersShape: 'members',
   challengesKey: 'challenges',
@@ -48,12 +55,17 @@ export const DEFAULT_VARIANTS: Variants = {
   challengedIsBeingAggregated: true,
 }
 
+/** The messy profile's defaults: replies vary the way real MX's do (§12). */
+export const MESSY_VARIANTS: Partial<Variants> = { resumeResponse: 'mixed', aggregateResponse: 'mixed' }
+
 /** Which webhook payloads the model produces (§8.2). */
 export type WebhookKind = 'CONNECTION_STATUS' | 'AGGREGATION' | 'JOB' | 'MEMBER'
 
 /** Model settings (all durations in simulated milliseconds). */
 export interface ModelOptions {
   readonly seed: number
+  /** `clean` (tidy replies) or `messy` (what real MX sends; profile.ts). */
+  readonly profile: Profile
   readonly clientId: string
   readonly apiKey: string
   /** How long each job phase (UPDATED/RESUMED/... → next status) takes. */
@@ -212,6 +224,8 @@ export interface SimState {
 /** Options accepted by {@link createState}; everything has a default. */
 export interface StateOptions {
   readonly seed?: number
+  /** Default `clean`. */
+  readonly profile?: Profile
   readonly clientId?: string
   readonly apiKey?: string
   readonly jobDurationMs?: number
@@ -259,8 +273,11 @@ export function createState(options: StateOptions = {}): SimState {
   const maxDenials = options.maxDenials ?? 3
   if (!Number.isInteger(maxDenials) || maxDenials < 1)
     throw new RangeError('maxDenials must be an integer >= 1')
+  const profile = options.profile ?? 'clean'
+  if (!PROFILES.includes(profile)) throw new RangeError(`profile must be one of ${PROFILES.join(', ')}`)
   const modelOptions: ModelOptions = {
     seed,
+    profile,
     clientId: options.clientId ?? 'mx-sim-client',
     apiKey,
     jobDurationMs: duration('jobDurationMs', options.jobDurationMs, 4_000),
@@ -273,7 +290,7 @@ export function createState(options: StateOptions = {}): SimState {
     baseUrl: options.baseUrl ?? 'http://127.0.0.1',
     emitWebhooks: options.emitWebhooks ?? false,
     webhookKinds: options.webhookKinds ?? ['CONNECTION_STATUS', 'AGGREGATION'],
-    variants: { ...DEFAULT_VARIANTS, ...options.variants },
+    variants: { ...DEFAULT_VARIANTS, ...(profile === 'messy' ? MESSY_VARIANTS : {}), ...options.variants },
     institutions,
   }
   return {

@@ -92,7 +92,7 @@ export function jobWebhook(
     type: 'webhook',
     kind: 'JOB',
     at,
-    payload: { job: renderJob(job, true), member_id: member.externalGuid, user_id: user?.id ?? null },
+    payload: { job: renderJob(state, job, true), member_id: member.externalGuid, user_id: user?.id ?? null },
   })
 }
 

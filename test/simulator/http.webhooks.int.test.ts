@@ -120,14 +120,51 @@ describe('webhooks', () => {
     expect(sim.webhooks.deliveries().map((d) => d.reordered)).toEqual([false, true])
   })
 
-  it('retries a failed delivery', async () => {
-    const { sim, client, guid, session } = await start({ webhooks: { retryDelayMs: 1 } })
+  it('retries a failed delivery on the simulated clock (first retry 20 s later)', async () => {
+    const { sim, client, guid, session } = await start()
     failFirst = 1
     await client.update(session, guid, 'UNAUTHORIZED')
     sim.advanceTime(4_000)
     await sim.webhooks.flush()
+    // The frozen clock has not reached the retry: nothing arrived, one delivery waits.
+    expect(received).toEqual([])
+    expect(sim.webhooks.waiting()).toBe(1)
+    sim.advanceTime(19_999)
+    await sim.webhooks.flush()
+    expect(received).toEqual([])
+    sim.advanceTime(1)
+    await sim.webhooks.flush()
     expect(received).toEqual([{ type: 'connectionStatus', status: 'DENIED' }])
-    expect(sim.webhooks.deliveries()[0]).toMatchObject({ outcome: 'delivered', attempts: 2, status: 204 })
+    const [delivery] = sim.webhooks.deliveries()
+    expect(delivery).toMatchObject({ outcome: 'delivered', attempts: 2, status: 204 })
+    expect(delivery!.attemptTimes[1]! - delivery!.attemptTimes[0]!).toBe(20_000)
+  })
+
+  it('a receiver that never accepts gets 12 retries spread over about a day (§8.2), then failed', async () => {
+    const { sim, client, guid, session } = await start()
+    failFirst = Number.POSITIVE_INFINITY
+    await client.update(session, guid, 'UNAUTHORIZED')
+    sim.advanceTime(4_000)
+    await sim.webhooks.flush()
+    // Move the clock an hour at a time for two days; each due retry is sent as the clock passes it.
+    for (let hour = 0; hour < 48 && sim.webhooks.deliveries().length === 0; hour++) {
+      for (let minute = 0; minute < 60; minute++) {
+        sim.advanceTime(60_000)
+        await sim.webhooks.flush()
+      }
+    }
+    expect(received).toEqual([])
+    const [delivery] = sim.webhooks.deliveries()
+    expect(delivery).toMatchObject({ outcome: 'failed', attempts: 13, status: 500 })
+    const times = delivery!.attemptTimes
+    const span = times[times.length - 1]! - times[0]!
+    expect(span).toBeGreaterThan(20 * 3_600_000)
+    expect(span).toBeLessThan(26 * 3_600_000)
+    // Each wait is at least twice the one before (a minute of clock granularity aside).
+    for (let i = 2; i < times.length; i++) {
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(2 * (times[i - 1]! - times[i - 2]!) - 60_000)
+    }
+    expect(sim.webhooks.waiting()).toBe(0)
   })
 })
 

@@ -194,14 +194,34 @@ describe('members (§3)', () => {
     const g = d.seed({ userId: USER, status: 'DENIED' })
     const s = d.login(USER)
     const before = d.member(s, g)
-    const institutionGuids = schemas.credentials
-      .parse(d.as(s, 'GET', `/institutions/${before.institution_guid}/credentials`).response.body)
-      .credentials.map((c) => c.guid)
-    for (const guid of ['CRD-nope', ...institutionGuids]) {
+    const other = d.seed({ userId: USER, status: 'DENIED', institutionCode: 'mxbank_pin' })
+    const [, otherPassword] = d.credentialGuids(s, other)
+    for (const guid of ['CRD-nope', otherPassword!]) {
       const r = d.as(s, 'PUT', `/members/${g}`, { member: { credentials: [{ guid, value: 'v' }] } })
       expect(r.response.status).toBe(400)
     }
     expect(d.member(s, g)).toEqual(before)
+  })
+
+  it("update accepts the institution's CRD guids, as MX's own update example sends them (§3.4, §3.5)", () => {
+    for (const key of ['credential_guid', 'guid'] as const) {
+      for (const rooted of [true, false]) {
+        const d = new ModelDriver()
+        const g = d.seed({ userId: USER, status: 'DENIED' })
+        const s = d.login(USER)
+        const institution = d.member(s, g).institution_guid
+        const fields = schemas.credentials.parse(
+          d.as(s, 'GET', `/institutions/${institution}/credentials`).response.body,
+        ).credentials
+        const values: Record<string, string> = { LOGIN: 'mxuser', PASSWORD: 'fresh' }
+        const inner = { credentials: fields.map((f) => ({ [key]: f.guid, value: values[f.field_name!] })) }
+        const r = d.as(s, 'PUT', `/members/${g}`, rooted ? { member: inner } : inner)
+        expect(r.response.status).toBe(200)
+        expect(d.member(s, g)).toMatchObject({ connection_status: 'UPDATED', is_being_aggregated: true })
+        d.phase()
+        expect(d.member(s, g).connection_status).toBe('CONNECTED')
+      }
+    }
   })
 
   it('update with skip_aggregation, or without credentials, starts no job', () => {

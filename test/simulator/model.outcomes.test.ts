@@ -255,22 +255,37 @@ describe('outcome table (MFA)', () => {
       const answer = [{ guid: challenge!.guid, value: 'correct' }]
       const r = d.as(session, 'PUT', `/members/${guid}`, { member: { [shape]: answer } })
       expect(r.response.status).toBe(200)
-      expect(d.member(session, guid).connection_status).toBe('RESUMED')
+      // MX's guide shows the member UPDATED after answers sent through update member (p.24-25).
+      expect(d.member(session, guid).connection_status).toBe('UPDATED')
       d.phase()
       expect(d.member(session, guid).connection_status).toBe('CONNECTED')
     }
   })
 
-  it('deprecated MFA path refuses skip_aggregation (§3.4)', () => {
-    const { d, guid, session } = setup()
-    d.update(session, guid, 'challenge')
-    d.phase()
-    const [challenge] = d.challenges(session, guid)
-    const r = d.as(session, 'PUT', `/members/${guid}`, {
-      member: { challenges: [{ guid: challenge!.guid, value: 'correct' }], skip_aggregation: true },
-    })
-    expect(r.response.status).toBe(400)
-    expect(d.member(session, guid).connection_status).toBe('CHALLENGED')
+  it("deprecated MFA path with skip_aggregation answers 200 UPDATED, as MX's guide shows (§3.4, p.24-25)", () => {
+    for (const key of ['challenges', 'credentials'] as const) {
+      const { d, guid, session } = setup()
+      d.update(session, guid, 'challenge')
+      d.phase()
+      const [challenge] = d.challenges(session, guid)
+      // The guide's body: rooted, `credential_guid` items, metadata, skip_aggregation (mxguide2021__member_update__1).
+      const r = d.as(session, 'PUT', `/members/${guid}`, {
+        member: {
+          [key]: [{ credential_guid: challenge!.guid, value: 'correct' }],
+          metadata: 'Additional information',
+          skip_aggregation: true,
+        },
+      })
+      expect(r.response.status).toBe(200)
+      const { member } = schemas.member.parse(r.response.body)
+      expect(member).toMatchObject({
+        connection_status: 'UPDATED',
+        connection_status_id: 15,
+        is_being_aggregated: true,
+      })
+      d.phase()
+      expect(d.member(session, guid).connection_status).toBe('CONNECTED')
+    }
   })
 
   it('legacy job path: mfa_credentials, POST member credential, resume job', () => {

@@ -1,8 +1,10 @@
 import { createSessionRequest, createUserRequest } from '../../domain/index.js'
 import { authenticate, isResponse, type Ctx } from '../context.js'
-import { advanceMember, hasOpenJob, startJob } from '../jobs.js'
+import { advanceMember, hasOpenJob, nothingToAggregate, startJob } from '../jobs.js'
 import type { SimResponse } from '../protocol.js'
+import { isMessy } from '../profile.js'
 import { newToken } from '../random.js'
+import { GUIDE_USER_EXTRA } from '../shapes.js'
 import type { SessionRec } from '../state.js'
 import { fail, header, MDX_TYPE, notFound, ok, SSO_JSON_TYPE, SSO_XML_TYPE } from '../respond.js'
 import { ensureUser } from '../users.js'
@@ -19,7 +21,7 @@ export function readApiToken(ctx: Ctx, params: readonly string[]): SimResponse {
     return fail(state, 401, 4010, 'Invalid MD-API-KEY', undefined, SSO_JSON_TYPE)
   }
   if (clientId !== state.options.clientId) return notFound(state, 'Client', SSO_JSON_TYPE)
-  const user = state.usersById.get(decodeURIComponent(userId))
+  const user = state.usersById.get(userId)
   if (user === undefined) return notFound(state, 'User', SSO_JSON_TYPE)
   ctx.meta.userGuid = user.guid
   const token = newToken(state.rng)
@@ -53,7 +55,9 @@ export function createUser(ctx: Ctx, params: readonly string[]): SimResponse {
   }
   const { user } = ensureUser(state, parsed.data.user.id, parsed.data.user.email ?? null, ctx.now)
   ctx.meta.userGuid = user.guid
-  return ok({ user: { id: user.id, guid: user.guid, email: user.email, is_disabled: false } }, MDX_TYPE)
+  const rendered = { id: user.id, guid: user.guid, email: user.email, is_disabled: false }
+  // Messy: the guide's profile keys too, null (`mxguide2021__mdx_user_create__2`).
+  return ok({ user: isMessy(state) ? { ...rendered, ...GUIDE_USER_EXTRA } : rendered }, MDX_TYPE)
 }
 
 /**
@@ -84,7 +88,7 @@ export function createSession(ctx: Ctx): SimResponse {
       const member = state.members.get(guid)
       if (member === undefined) continue
       advanceMember(state, member, ctx.now, ctx.effects)
-      if (!hasOpenJob(state, member) && member.useCases.includes('PFM'))
+      if (!hasOpenJob(state, member) && !nothingToAggregate(member) && member.useCases.includes('PFM'))
         startJob(state, member, 'session', ctx.now)
     }
   }

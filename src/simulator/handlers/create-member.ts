@@ -52,7 +52,9 @@ export function createMember(ctx: Ctx, _params: readonly string[], session: Sess
         if (other?.institution !== institution) continue
         if (other.credentials.some((c) => c.field === login && c.value === loginValue)) {
           const status = state.options.variants.duplicateMemberStatus
+          // §12: the 409 body carries the existing member's `guid` (MX's widget reads it, then updates that member).
           return fail(state, status, status === 409 ? 4090 : 4220, 'Member already exists', {
+            guid: other.guid,
             member_guid: other.guid,
           })
         }
@@ -76,7 +78,7 @@ export function createMember(ctx: Ctx, _params: readonly string[], session: Sess
   ctx.meta.memberGuid = member.guid
   if (!institution.isOauth && body.skip_aggregation !== true) startJob(state, member, 'create', ctx.now)
   if (!skipWebhook(ctx, body.skip_webhook)) memberWebhook(state, ctx.effects, member, ctx.now, 'CREATED')
-  const rendered: Record<string, unknown> = renderMember(state, member)
+  const rendered: Record<string, unknown> = renderMember(state, member, 'write')
   if (institution.isOauth) {
     rendered.oauth_window_uri = openOAuthWindow(state, member, body.skip_aggregation === true, ctx.now)
   }

@@ -6,7 +6,7 @@ import { parseLegacyAnswer } from '../requests.js'
 import { fail, notFound, ok, queryParam, truthy } from '../respond.js'
 import { renderChallenge, renderJob } from '../render.js'
 import type { JobRec, MemberRec, SessionRec } from '../state.js'
-import { isoTime } from '../time.js'
+import { renderTime } from '../profile.js'
 import { checkAnswers } from './mfa.js'
 import { openOAuthWindow } from '../member-records.js'
 
@@ -30,7 +30,7 @@ function jobOf(
 /** `GET /jobs/{guid}` → `{"job": {...}}`. */
 export function readJob(ctx: Ctx, params: readonly string[], session: SessionRec): SimResponse {
   const found = jobOf(ctx, session, params[0] ?? '')
-  return 'status' in found ? found : ok({ job: renderJob(found.job) })
+  return 'status' in found ? found : ok({ job: renderJob(ctx.state, found.job) })
 }
 
 /** `GET /jobs/{guid}/mfa_credentials` → the round as `{"credentials": [...]}` (legacy, §3.7). */
@@ -38,7 +38,7 @@ export function jobMfaCredentials(ctx: Ctx, params: readonly string[], session: 
   const found = jobOf(ctx, session, params[0] ?? '')
   if ('status' in found) return found
   const round = found.job.phase === 'challenged' ? (found.job.challenges ?? []) : []
-  return ok({ credentials: round.map(renderChallenge) })
+  return ok({ credentials: round.map((c) => renderChallenge(ctx.state, c)) })
 }
 
 /** `GET|PUT /jobs/{guid}/resume` (deprecated): resumes with the answers posted to member credentials. */
@@ -55,7 +55,7 @@ export function resumeJobLegacy(ctx: Ctx, params: readonly string[], session: Se
   const checked = checkAnswers(ctx, job, answers)
   if (!(checked instanceof Map)) return checked
   resumeJob(ctx.state, member, job, checked, ctx.now)
-  return ok({ job: renderJob(job) })
+  return ok({ job: renderJob(ctx.state, job) })
 }
 
 /** Legacy `POST /members/{guid}/credentials`: stores one answer for the current round (§3.7). */
@@ -72,7 +72,7 @@ export function createMemberCredential(ctx: Ctx, member: MemberRec): SimResponse
   ctx.meta.jobGuid = job.guid
   job.legacyAnswers ??= new Map()
   job.legacyAnswers.set(answer.guid, answer.value)
-  const stamp = isoTime(ctx.now)
+  const stamp = renderTime(ctx.state, member.guid, ctx.now)
   return ok({
     member_credential: {
       guid: newGuid(ctx.state.rng, 'MCR'),

@@ -1,13 +1,14 @@
 import type { Ctx } from '../context.js'
 import { memberOf, isResponse } from '../context.js'
-import { advanceMember, currentJob, hasOpenJob, resumeJob, startJob } from '../jobs.js'
+import { advanceMember, currentJob, hasOpenJob, nothingToAggregate, resumeJob, startJob } from '../jobs.js'
 import type { SimResponse } from '../protocol.js'
 import { externalGuidTaken, setExternalGuid } from '../member-records.js'
 import { parseUpdateMember } from '../requests.js'
-import { fail, header, notFound, ok, queryParam, truthy } from '../respond.js'
+import { fail, header, NEXUS_TYPE, notFound, ok, queryParam, truthy } from '../respond.js'
 import { renderField, renderMember, renderMemberCredentials } from '../render.js'
 import type { CredentialSlot, MemberRec, SessionRec } from '../state.js'
 import { memberWebhook } from '../webhook-payloads.js'
+import { choose, isMessy } from '../profile.js'
 import { checkAnswers, resumedReply } from './mfa.js'
 
 /** Members: list, read, update, delete, aggregate, credentials (Nexus reference §3; create is in create-member.ts). */
@@ -68,7 +69,9 @@ function aggregateOne(ctx: Ctx, member: MemberRec): SimResponse | undefined {
   if (!member.useCases.includes('PFM'))
     return fail(ctx.state, 403, 4030, 'Member use_cases do not include PFM')
   // §3.6 simulator default: a job already running → 200 with the current member, no second job.
-  if (!hasOpenJob(ctx.state, member)) startJob(ctx.state, member, 'aggregate', ctx.now)
+  if (!hasOpenJob(ctx.state, member) && !nothingToAggregate(member)) {
+    startJob(ctx.state, member, 'aggregate', ctx.now)
+  }
   return undefined
 }
 
@@ -77,10 +80,13 @@ export const aggregateMember: MemberHandler = (ctx, member) => {
   const refused = aggregateOne(ctx, member)
   if (refused !== undefined) return refused
   if (member.jobGuid !== null) ctx.meta.jobGuid = member.jobGuid
-  if (ctx.state.options.variants.aggregateResponse === 'jobStart') {
-    return ok({ member: { job_guid: member.jobGuid, status: member.status } })
-  }
-  return ok({ member: renderMember(ctx.state, member) })
+  const variant = ctx.state.options.variants.aggregateResponse
+  // `mixed` (messy): MX's job-start endpoints answer only `{member: {job_guid, status}}` (§12), some of the time.
+  const short =
+    variant === 'jobStart' ||
+    (variant === 'mixed' && choose(ctx.state, `${member.guid}|${member.jobGuid ?? ''}|aggregate`, 2) === 0)
+  if (short) return ok({ member: { job_guid: member.jobGuid, status: member.status } })
+  return ok({ member: renderMember(ctx.state, member, 'write') })
 }
 
 /** `GET /members/aggregate` and `/members/refresh`: every member of the user (§3.6). */
@@ -92,7 +98,7 @@ export const aggregateAll: SessionHandler = (ctx, _params, session) => {
 
 /** `GET /members/{guid}/credentials` and the singular `/member/{guid}/credentials` (§3.5, §10.1). */
 export const memberCredentials: MemberHandler = (ctx, member) =>
-  ok({ credentials: renderMemberCredentials(member) })
+  ok({ credentials: renderMemberCredentials(ctx.state, member) })
 
 /** `GET /institutions/{guid or code}/credentials` (§2). */
 export function institutionCredentials(ctx: Ctx, params: readonly string[]): SimResponse {
@@ -101,7 +107,13 @@ export function institutionCredentials(ctx: Ctx, params: readonly string[]): Sim
   if (institution === undefined) return notFound(ctx.state, 'Institution')
   return ok({
     credentials: institution.fields.map((f) =>
-      renderField(f, f.guid, institution.guid, Date.UTC(2016, 8, 21)),
+      renderField(
+        ctx.state,
+        f,
+        f.guid,
+        { guid: institution.guid, institutionGuid: institution.guid },
+        Date.UTC(2016, 8, 21),
+      ),
     ),
   })
 }
@@ -137,22 +149,22 @@ export const updateMember: MemberHandler = (ctx, member) => {
   const namesChallenge = (body.credentials ?? []).some((c) => round.some((r) => r.guid === c.guid))
   if (body.challenges !== undefined || namesChallenge) {
     if (job === undefined || round.length === 0) return fail(state, 400, 4002, 'Member is not CHALLENGED')
-    // §3.4: never combine MFA answers with skip_aggregation.
-    if (body.skip_aggregation === true) {
-      return fail(state, 400, 4002, 'MFA answers cannot be combined with skip_aggregation')
-    }
+    // MX's guide answers MFA here with `skip_aggregation: true` and shows 200 UPDATED (p.24-25,
+    // `mxguide2021__member_update__1` / `__2`); §3.4's "never combine" is advice to clients, not a refusal.
     const checked = checkAnswers(ctx, job, body.challenges ?? body.credentials ?? [])
     if (!(checked instanceof Map)) return checked
     ctx.meta.jobGuid = job.guid
-    resumeJob(state, member, job, checked, ctx.now)
-    return resumedReply(ctx, member)
+    resumeJob(state, member, job, checked, ctx.now, 'UPDATED')
+    return ok({ member: renderMember(state, member, 'write') })
   }
   const credentials = body.credentials
   const slots: [CredentialSlot, string][] = []
   if (credentials !== undefined) {
     if (credentials.length === 0) return fail(state, 400, 4001, 'credentials must not be empty')
     for (const item of credentials) {
-      const slot = member.credentials.find((c) => c.guid === item.guid)
+      // The member's own guids (`/members/{guid}/credentials`) or the institution's (`CRD-…` from
+      // `/institutions/{guid}/credentials`), which MX's own update example sends (§3.4).
+      const slot = member.credentials.find((c) => c.guid === item.guid || c.field.guid === item.guid)
       // §3.4 / §3.5: values must be for the member's current credential guids.
       if (slot === undefined) {
         return fail(state, 400, 4002, 'Stale credential guid: read /members/{guid}/credentials')
@@ -181,7 +193,7 @@ export const updateMember: MemberHandler = (ctx, member) => {
   }
   if (member.jobGuid !== null) ctx.meta.jobGuid = member.jobGuid
   if (!skipWebhook(ctx, body.skip_webhook)) memberWebhook(state, ctx.effects, member, ctx.now, 'UPDATED')
-  return ok({ member: renderMember(state, member) })
+  return ok({ member: renderMember(state, member, 'write') })
 }
 
 /** `DELETE /members/{guid}` → 200 `{}` (§3.2). */
@@ -192,5 +204,6 @@ export const deleteMember: MemberHandler = (ctx, member) => {
   state.users.get(member.userGuid)?.memberGuids.delete(member.guid)
   state.members.delete(member.guid)
   if (!skipWebhook(ctx, undefined)) memberWebhook(state, ctx.effects, member, ctx.now, 'DELETED')
-  return ok({})
+  // §7.1: most deletes answer 200 `{}`; a shipping client's MX answered 200 with no body (`backbase__member_delete__1`).
+  return isMessy(state) ? { status: 200, raw: '', contentType: NEXUS_TYPE } : ok({})
 }

@@ -2,7 +2,8 @@ import type { Ctx } from '../context.js'
 import { currentJob, resumeJob } from '../jobs.js'
 import type { SimResponse } from '../protocol.js'
 import { parseResume } from '../requests.js'
-import { fail, ok } from '../respond.js'
+import { choose } from '../profile.js'
+import { fail, NEXUS_TYPE, ok } from '../respond.js'
 import { renderChallenge, renderMember } from '../render.js'
 import type { JobRec, MemberRec } from '../state.js'
 
@@ -36,14 +37,22 @@ export function checkAnswers(
 export function listChallenges(ctx: Ctx, member: MemberRec): SimResponse {
   const job = currentJob(ctx.state, member)
   const round = job !== undefined && job.phase === 'challenged' ? (job.challenges ?? []) : []
-  return ok({ [ctx.state.options.variants.challengesKey]: round.map(renderChallenge) })
+  return ok({ [ctx.state.options.variants.challengesKey]: round.map((c) => renderChallenge(ctx.state, c)) })
 }
 
-/** The member reply after a resume (a named variant, §10.4). */
+const RESUME_REPLIES = ['member', 'empty', 'accepted'] as const
+
+/** The member reply after a resume (a named variant, §10.4; `mixed` picks one per reply, seeded). */
 export function resumedReply(ctx: Ctx, member: MemberRec): SimResponse {
-  return ctx.state.options.variants.resumeResponse === 'member'
-    ? ok({ member: renderMember(ctx.state, member) })
-    : ok({})
+  const variant = ctx.state.options.variants.resumeResponse
+  const reply =
+    variant === 'mixed'
+      ? (RESUME_REPLIES[choose(ctx.state, `${member.jobGuid ?? ''}|${member.revision}|resume`, 3)] ??
+        'member')
+      : variant
+  if (reply === 'member') return ok({ member: renderMember(ctx.state, member, 'write') })
+  if (reply === 'accepted') return { status: 202, raw: '', contentType: NEXUS_TYPE }
+  return ok({})
 }
 
 /** `PUT /members/{guid}/resume`: 405 unless CHALLENGED, 400 on unusable answers, else RESUMED (§3.7). */
