@@ -122,6 +122,8 @@ export interface LifecycleContext {
   readonly jobDeadline: number | null
   /** Reads since the last trigger (drives the poll backoff). */
   readonly polls: number
+  /** Consecutive reads showing a transient status with no job running (guards.ts, `IDLE_READS`). */
+  readonly idleReads: number
   /** When the machine next wakes up on its own, while it waits on a timer or on the user; else null. */
   readonly wakeAt: number | null
   readonly retryStep: RetryStep | null
@@ -150,6 +152,7 @@ export function initialContext(input: LifecycleInput): LifecycleContext {
     userDeadline: null,
     jobDeadline: null,
     polls: 0,
+    idleReads: 0,
     wakeAt: null,
     retryStep: null,
     error: null,

@@ -37,11 +37,45 @@ export const ROUTES: readonly Route[] = [
 ]
 
 /**
+ * How many consecutive reads may show a transient status with no job running (UPDATED, RESUMED, DELAYED
+ * and `is_being_aggregated: false`) before the lifecycle acts: polling cannot change a member nothing runs
+ * on (issue 10; MX's widget starts a job whenever `is_being_aggregated` is false, §12).
+ */
+export const IDLE_READS = 3
+
+/** Transient statuses that ask for an aggregation with the user present as soon as no job runs (§4, §8.0). */
+const AGGREGATE_WHEN_IDLE: ReadonlySet<string> = new Set(['CREATED', 'RECONNECTED'])
+
+/** A fresh aggregation when MFA rounds remain (they bound every aggregation), else `spent`. */
+function aggregateOr(context: LifecycleContext, spent: Route): Route {
+  return context.attempts.mfa >= context.policy.attempts.mfa ? spent : 'aggregate'
+}
+
+/**
+ * A transient status with no job running (§4 "transient", §8.1 step 3). CREATED and RECONNECTED ask for an
+ * aggregation with the user present: start one at once. UPDATED, RESUMED and DELAYED usually show a job MX
+ * is about to run or has just finished: read them {@link IDLE_READS} times, then act: DELAYED comes back
+ * later (§4: "if it persists, check again later"), UPDATED and RESUMED start the job nothing runs.
+ */
+function idleTransient(context: LifecycleContext, status: string): Route {
+  if (AGGREGATE_WHEN_IDLE.has(status)) return aggregateOr(context, 'retryLater')
+  if ((context.idleReads ?? 0) < IDLE_READS) return waitOrGiveUp(context)
+  return status === 'DELAYED' ? 'retryLater' : aggregateOr(context, 'retryLater')
+}
+
+/** Keep waiting on the job, or `retryLater` once the job deadline has passed (§8.1 step 4). */
+function waitOrGiveUp(context: LifecycleContext): Route {
+  const at = context.observedAt ?? 0
+  return context.jobDeadline !== null && at >= context.jobDeadline ? 'retryLater' : 'waitingOnJob'
+}
+
+/**
  * Decides on the member just read (lifecycle.md `routing`; Nexus reference §4, §8.1 step 3).
  *
  * CHALLENGED is decided before `is_being_aggregated`: a challenged job is still running, but it waits for
  * the user (§8.1: "CHALLENGED → stop polling, run MFA"). Any other status read while a job runs is not
- * final yet (e.g. the previous DENIED right after an update), so the lifecycle keeps waiting.
+ * final yet (e.g. the previous DENIED right after an update), so the lifecycle keeps waiting. A transient
+ * status with no job running is acted on ({@link IDLE_READS}); DISABLED is only paused (§4): retryLater.
  */
 export function decideRoute(context: LifecycleContext): Route {
   const member = context.member
@@ -49,12 +83,11 @@ export function decideRoute(context: LifecycleContext): Route {
   const status = toConnectionStatus(member.status)
   const budgets = context.policy.attempts
   if (status === 'CHALLENGED') return context.attempts.mfa >= budgets.mfa ? 'needsMfa' : 'mfa'
+  if (member.aggregating) return waitOrGiveUp(context)
   const cls = statusClass(status)
-  if (member.aggregating || cls === 'transient') {
-    const at = context.observedAt ?? 0
-    return context.jobDeadline !== null && at >= context.jobDeadline ? 'retryLater' : 'waitingOnJob'
-  }
   switch (cls) {
+    case 'transient':
+      return idleTransient(context, member.status)
     case 'connected':
       return 'connected'
     case 'needsCredentials':
@@ -62,7 +95,7 @@ export function decideRoute(context: LifecycleContext): Route {
       if (member.isOauth) return 'oauth'
       return context.attempts.credentials >= budgets.credentials ? 'needsCredentials' : 'credentials'
     case 'needsMfa': // REJECTED, EXPIRED: a fresh aggregation with the user present (§8.0)
-      return context.attempts.mfa >= budgets.mfa ? 'needsMfa' : 'aggregate'
+      return aggregateOr(context, 'needsMfa')
     case 'needsOAuth':
       return 'oauth'
     case 'userAtInstitution':
@@ -74,6 +107,11 @@ export function decideRoute(context: LifecycleContext): Route {
     default:
       return 'unknownStatus'
   }
+}
+
+/** True when the member read shows a transient status and no job running (counted by `idleReads`). */
+export function isIdleTransient(status: string | null, aggregating: boolean): boolean {
+  return !aggregating && status !== null && statusClass(toConnectionStatus(status)) === 'transient'
 }
 
 function commonProblems(
@@ -142,4 +180,30 @@ export function httpStatus(failure: ServiceFailure): number | undefined {
 /** A trigger actor sent nothing (restored mid-flight, or its values are gone): re-read the member. */
 export function isNotSent(failure: ServiceFailure): boolean {
   return failure.error._tag === NOT_SENT
+}
+
+/**
+ * A write whose outcome is unknown: it may have reached MX, but no usable answer came back (a reset or
+ * timeout after sending, a 5xx, an unreadable 2xx). It is never sent again; the lifecycle re-reads the
+ * member and goes on from what MX shows (docs/decisions/0007-unknown-outcome-writes.md). Only a transport
+ * failure that provably never left (`sent: false`) or a definite refusal (4xx) is not unknown.
+ *
+ * @example
+ * ```ts
+ * isOutcomeUnknown({ _tag: 'ServiceFailure', at: 0, errorClass: 'retry',
+ *   error: { _tag: 'TransportError', message: 'reset', sent: true } }) // true
+ * ```
+ */
+export function isOutcomeUnknown(failure: ServiceFailure): boolean {
+  const error = failure.error
+  switch (error._tag) {
+    case 'TransportError':
+      return error.sent !== false
+    case 'HttpError':
+      return (error.status ?? 0) >= 500
+    case 'DecodeError':
+      return true
+    default:
+      return false
+  }
 }

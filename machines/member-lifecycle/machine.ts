@@ -24,6 +24,7 @@ import {
   httpStatus,
   isRetryable,
   isNotSent,
+  isOutcomeUnknown,
   validateAnswers,
   validateCredentials,
   type Route,
@@ -77,6 +78,16 @@ function onFailure(step: RetryStep) {
   ] as const
 }
 
+/**
+ * A trigger whose reply was lost may have reached MX: never send it again, wait on the member and let the
+ * next read decide (docs/decisions/0007-unknown-outcome-writes.md).
+ */
+const UNKNOWN_OUTCOME = {
+  guard: 'outcomeUnknown',
+  target: '#memberLifecycle.waitingOnJob',
+  actions: 'afterUnknownOutcome',
+} as const
+
 function final(outcome: Outcome) {
   return {
     type: 'final',
@@ -128,6 +139,8 @@ export const memberLifecycleMachine = setup({
       isRetryable(failureOf(context, event)) && context.streak < context.policy.attempts.service,
     retryable: ({ context, event }) => isRetryable(failureOf(context, event)),
     notSent: ({ context, event }) => isNotSent(failureOf(context, event)),
+    outcomeUnknown: ({ context, event }) => isOutcomeUnknown(failureOf(context, event)),
+    conflict: ({ context, event }) => httpStatus(failureOf(context, event)) === 409,
     badRequest: ({ context, event }) => httpStatus(failureOf(context, event)) === 400,
     notChallenged: ({ context, event }) => httpStatus(failureOf(context, event)) === 405,
     none: (_, params: { count: number }) => params.count === 0,
@@ -158,6 +171,10 @@ export const memberLifecycleMachine = setup({
       update.refusedSubmission(context, failureOf(context, event)),
     ),
     observeFailureTime: assign(({ context, event }) => ({ observedAt: failureOf(context, event).at })),
+    afterUnknownOutcome: assign(({ context, event }) =>
+      update.afterUnknownOutcome(context, failureOf(context, event)),
+    ),
+    joinRunningJob: assign(({ context, event }) => update.joinRunningJob(context, failureOf(context, event))),
     acceptCredentials: assign(({ context, event }) =>
       update.acceptCredentials(context, event.type === 'credentials.submit' ? event.submissionId : ''),
     ),
@@ -291,6 +308,7 @@ export const memberLifecycleMachine = setup({
               { guard: 'notSent', target: '#memberLifecycle.loadingMember', actions: 'observeFailureTime' },
               // 400 (stale credential guids, §3.3): re-decide on the last read, which lists them again.
               { guard: 'badRequest', target: '#memberLifecycle.routing', actions: 'refusedSubmission' },
+              UNKNOWN_OUTCOME,
               ...onFailure('updating'),
             ],
           },
@@ -365,6 +383,7 @@ export const memberLifecycleMachine = setup({
                 actions: 'refusedSubmission',
               },
               { guard: 'badRequest', target: '#memberLifecycle.routing', actions: 'refusedSubmission' },
+              UNKNOWN_OUTCOME,
               ...onFailure('resuming'),
             ],
           },
@@ -385,6 +404,9 @@ export const memberLifecycleMachine = setup({
         onError: [
           // Restored mid-aggregate: re-read first, a second GET …/aggregate could start a second job.
           { guard: 'notSent', target: 'loadingMember', actions: 'observeFailureTime' },
+          // 409: a job is already running (§9, §12; MX's widget polls it): wait on it.
+          { guard: 'conflict', target: 'waitingOnJob', actions: 'joinRunningJob' },
+          UNKNOWN_OUTCOME,
           ...onFailure('aggregating'),
         ],
       },

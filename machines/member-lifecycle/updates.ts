@@ -10,6 +10,7 @@ import {
   type ValidationError,
 } from './context.js'
 import type { ChallengesRead, CredentialsRead, MemberRead, ServiceFailure } from './events.js'
+import { isIdleTransient } from './guards.js'
 import type { Outcome } from './outcomes.js'
 import { firstPollDelay, nextRandom, pollDelay, retryDelay } from './policy.js'
 
@@ -31,7 +32,8 @@ function counted(context: LifecycleContext, kind: PendingTrigger['kind'] | 'mfa'
  */
 export function afterRead(context: LifecycleContext, read: MemberRead): Patch {
   const member = toMemberView(read.member)
-  const base: Patch = { observedAt: read.at, member, streak: 0, error: null }
+  const idleReads = isIdleTransient(member.status, member.aggregating) ? (context.idleReads ?? 0) + 1 : 0
+  const base: Patch = { observedAt: read.at, member, streak: 0, error: null, idleReads }
   const pending = context.pending
   if (pending === null) return base
   const jobMoved = member.jobGuid !== pending.jobGuid
@@ -70,7 +72,7 @@ export function scheduleNextPoll(context: LifecycleContext): Patch {
 
 /** Leaving the job wait for a step that will start a new job: the old deadline no longer applies. */
 export function leaveJob(): Patch {
-  return { jobDeadline: null, polls: 0 }
+  return { jobDeadline: null, polls: 0, idleReads: 0 }
 }
 
 /** A trigger (update, resume, aggregate) was accepted: wait on the job it started (§8.1 step 1–2). */
@@ -83,8 +85,23 @@ export function afterTrigger(context: LifecycleContext, at: number): Patch {
     submissionId: null,
     jobDeadline: at + context.policy.jobMs,
     polls: 0,
+    idleReads: 0,
     wakeAt: at + firstPollDelay(context.policy),
   }
+}
+
+/**
+ * A trigger whose reply was lost (reset, timeout, 5xx, unreadable 2xx): it may have reached MX, so it is
+ * never sent again. It counts as an attempt (it may have been a login at the bank) and the lifecycle waits
+ * on the member as after an accepted trigger; the next read decides (docs/decisions/0007).
+ */
+export function afterUnknownOutcome(context: LifecycleContext, failure: ServiceFailure): Patch {
+  return { ...afterTrigger(context, failure.at), error: failure.error }
+}
+
+/** `GET …/aggregate` answered 409: a job is already running (§9, §12). It counts; wait on that job. */
+export function joinRunningJob(context: LifecycleContext, failure: ServiceFailure): Patch {
+  return { ...afterTrigger(context, failure.at), error: failure.error }
 }
 
 /** Credential fields were listed: ask for them, with a fresh user deadline. */

@@ -14,7 +14,7 @@ import {
 } from '../../machines/member-lifecycle/index.js'
 import type { NexusClientApi, SecretValue } from '../client/types.js'
 import { sleepUntil, type LifecycleClock } from './clock.js'
-import { isRetryableError, notSent, toServiceFailure } from './failure.js'
+import { isResendable, notSent, toServiceFailure } from './failure.js'
 import { rerunAware, type WithRerun } from './rerun.js'
 import type { SecretVault } from './vault.js'
 
@@ -49,7 +49,9 @@ function stamped<TOutput, TInput>(
 /**
  * Sends one submission's values with `send`. A re-run after a restore, or a submission no longer held,
  * sends nothing and reports NotSent, which makes the machine re-read the member (lifecycle.md, Restore).
- * Values go back to the vault only when the failure is retryable, for the retry to send.
+ * Values go back to the vault only when the write provably did not take and will be retried
+ * (`isResendable`): never after a reply was lost, which the machine resolves by reading the member
+ * (docs/decisions/0007-unknown-outcome-writes.md). The machine's guards decide the same way.
  */
 async function withSubmission<T>(
   deps: LifecycleActorDeps,
@@ -68,7 +70,7 @@ async function withSubmission<T>(
     deps.vault.discard(input.submissionId)
     return result
   } catch (error) {
-    if (!signal.aborted && isRetryableError(error)) deps.vault.checkin(input.submissionId)
+    if (!signal.aborted && isResendable(error)) deps.vault.checkin(input.submissionId)
     else deps.vault.discard(input.submissionId)
     throw error
   }

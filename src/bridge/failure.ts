@@ -1,4 +1,5 @@
 import { NOT_SENT, ServiceFailureError } from '../../machines/member-lifecycle/index.js'
+import { isOutcomeUnknown, isRetryable } from '../../machines/member-lifecycle/guards.js'
 import { classify, toErrorData } from '../domain/errors.js'
 
 // Actors reject with plain data the machine's guards read (architecture.md, house rule 4): the tagged
@@ -25,8 +26,13 @@ export function notSent(at: number, why: 'rerun' | 'noValues'): ServiceFailureEr
   return new ServiceFailureError(at, { _tag: NOT_SENT, message }, 'userAction')
 }
 
-/** True when a client error is worth sending the same values again after a backoff. */
-export function isRetryableError(error: unknown): boolean {
+/**
+ * True when a failed write may send the same values again after a backoff: the failure is retryable and
+ * the write provably did not take (it never left, `sent: false`, or MX refused it: 401, 429). A write whose
+ * outcome is unknown (reset or timeout after sending, 5xx, unreadable 2xx) is never resent; the machine
+ * re-reads the member instead (docs/decisions/0007-unknown-outcome-writes.md).
+ */
+export function isResendable(error: unknown): boolean {
   const failure = toServiceFailure(error, 0)
-  return failure.errorClass === 'retry' || failure.errorClass === 'refresh'
+  return isRetryable(failure) && !isOutcomeUnknown(failure)
 }

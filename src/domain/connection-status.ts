@@ -67,7 +67,9 @@ export interface UnknownStatus {
 export type ConnectionStatus = KnownStatus | UnknownStatus
 
 // Classes follow §4's "What to do" column and lifecycle.md's outcome table. REJECTED and EXPIRED are
-// needsMfa: the lifecycle starts a fresh aggregation for them while MFA attempts remain (§8.0).
+// needsMfa: the lifecycle starts a fresh aggregation for them while MFA attempts remain (§8.0). DISABLED
+// is retryLater: aggregation is only paused and the member still counts as connected (§4), so it is never
+// a reason to give up on the member.
 const CLASS_OF: Readonly<Record<KnownStatus, StatusClass>> = {
   CREATED: 'transient',
   PREVENTED: 'needsCredentials',
@@ -85,7 +87,7 @@ const CLASS_OF: Readonly<Record<KnownStatus, StatusClass>> = {
   DELAYED: 'transient',
   FAILED: 'retryLater',
   UPDATED: 'transient',
-  DISABLED: 'unrecoverable',
+  DISABLED: 'retryLater',
   IMPORTED: 'needsCredentials',
   RESUMED: 'transient',
   EXPIRED: 'needsMfa',

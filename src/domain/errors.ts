@@ -147,10 +147,12 @@ export interface ErrorData {
   readonly message: string
   readonly status?: number
   readonly retryAfterMs?: number
+  /** TransportError only: false when the request provably never left (decisions/0007). */
+  readonly sent?: boolean
 }
 
 /**
- * Plain data for an error, safe to persist: tag, message, and status / Retry-After where known.
+ * Plain data for an error, safe to persist: tag, message, and status / Retry-After / `sent` where known.
  *
  * @example
  * ```ts
@@ -159,12 +161,19 @@ export interface ErrorData {
  */
 export function toErrorData(error: unknown): ErrorData {
   if (typeof error === 'object' && error !== null && '_tag' in error && typeof error._tag === 'string') {
-    const e = error as { _tag: string; message?: unknown; status?: unknown; retryAfterMs?: unknown }
+    const e = error as {
+      _tag: string
+      message?: unknown
+      status?: unknown
+      retryAfterMs?: unknown
+      sent?: unknown
+    }
     return {
       _tag: e._tag,
       message: typeof e.message === 'string' ? e.message : e._tag,
       ...(typeof e.status === 'number' ? { status: e.status } : {}),
       ...(typeof e.retryAfterMs === 'number' ? { retryAfterMs: e.retryAfterMs } : {}),
+      ...(e._tag === 'TransportError' && typeof e.sent === 'boolean' ? { sent: e.sent } : {}),
     }
   }
   return { _tag: 'UnknownError', message: error instanceof Error ? error.name : 'unknown error' }

@@ -103,6 +103,14 @@ const readResume = (info: RequestInfo, text: string): Effect.Effect<Member | und
     ? Effect.succeed(undefined)
     : Effect.map(decodeBody(info, text, resumeBody), (b) => b?.member)
 
+/**
+ * How a call may be repeated: a RequestKind, or `submit` for a write carrying the user's credentials or
+ * MFA answers, which this layer never repeats: every failure goes to the lifecycle, which sends the values
+ * again only when the write provably never left (`sent: false`) or was refused, and otherwise re-reads the
+ * member (docs/decisions/0007-unknown-outcome-writes.md).
+ */
+type CallKind = RequestKind | 'submit'
+
 const MAX_PAGES = 100
 const member = (guid: string) => `/members/${encodeURIComponent(guid)}`
 
@@ -113,12 +121,15 @@ export const makeNexusApi = Effect.gen(function* () {
   const sessions = yield* Sessions
   const counters = yield* TrafficStats
   const log = config.log
+  // Submissions are never repeated here (retry.ts would repeat a write on 429/503): the lifecycle decides,
+  // and resends only what provably never left.
+  const submitBudget = { ...config.retry, writes: 0 }
 
   const call = <A>(
     userId: string,
     method: 'GET' | 'PUT',
     path: string,
-    kind: RequestKind,
+    kind: CallKind,
     read: (info: RequestInfo, text: string) => Effect.Effect<A, NexusError>,
     body?: string,
     extraHeaders?: Readonly<Record<string, string>>,
@@ -135,9 +146,11 @@ export const makeNexusApi = Effect.gen(function* () {
       }
       if (extraHeaders !== undefined) Object.assign(headers, extraHeaders)
       const request: HttpRequest = { api: 'nexus', method, path, endpoint: config.nexus, headers, body }
-      return Effect.flatMap(exchange(transport, config.retry, log, request, kind), (reply) =>
-        read(info, reply.text),
-      )
+      const sent =
+        kind === 'submit'
+          ? exchange(transport, submitBudget, log, request, 'write')
+          : exchange(transport, config.retry, log, request, kind)
+      return Effect.flatMap(sent, (reply) => read(info, reply.text))
     })
   }
 
@@ -175,7 +188,8 @@ export const makeNexusApi = Effect.gen(function* () {
     if (skipWebhook === true) inner.skip_webhook = true
     const body = JSON.stringify({ member: inner })
     const headers = skipWebhook === true ? { 'mx-skip-webhook': 'true' } : undefined
-    return call(userId, 'PUT', member(memberGuid), 'write', readMemberBody, body, headers)
+    const kind = credentials.length > 0 ? 'submit' : 'write'
+    return call(userId, 'PUT', member(memberGuid), kind, readMemberBody, body, headers)
   }
 
   const listMemberChallenges = ({ userId, memberGuid }: MemberArgs) =>
@@ -184,7 +198,7 @@ export const makeNexusApi = Effect.gen(function* () {
   const resumeAggregation: NexusApiService['resumeAggregation'] = ({ userId, memberGuid, answers }) => {
     // §3.7: top-level `challenges` of `{ guid, value }`; the reply body is undocumented and may be empty.
     const body = JSON.stringify({ challenges: answers.map((a) => ({ guid: a.guid, value: a.value })) })
-    return call(userId, 'PUT', `${member(memberGuid)}/resume`, 'write', readResume, body)
+    return call(userId, 'PUT', `${member(memberGuid)}/resume`, 'submit', readResume, body)
   }
 
   // Aggregate is a GET that starts a job (§3.6): retried like a write, since a duplicate run can cost the

@@ -128,8 +128,8 @@ describe('bridge actors', () => {
     expect(vault.size()).toBe(0)
   })
 
-  it('update keeps the values for a retry after a retryable failure, drops them after a 400', async () => {
-    const { clock, vault, actors } = setup({ faults: [{ op: 'updateMember', nth: 1, kind: 'http503' }] })
+  it('update keeps the values for a retry only after a refusal (429), drops them after a 400', async () => {
+    const { clock, vault, actors } = setup({ faults: [{ op: 'updateMember', nth: 1, kind: 'http429' }] })
     const id = vault.deposit([{ guid: 'CRD-f0', value: 'correct-horse-battery' }], 'a')
     expect((await run(clock, actors.updateMember, { ...member, submissionId: id }))?.ok).toBe(false)
     expect(vault.size()).toBe(1)
@@ -141,6 +141,19 @@ describe('bridge actors', () => {
     })
     expect(vault.size()).toBe(1)
   })
+
+  it.each(['http503', 'http500', 'reset', 'decode'] as const)(
+    'update whose reply was lost (%s) drops the values: it is never resent (decisions/0007)',
+    async (kind) => {
+      const { clock, vault, actors } = setup({ faults: [{ op: 'updateMember', nth: 1, kind }] })
+      const id = vault.deposit([{ guid: 'CRD-f0', value: 'correct-horse-battery' }], 'a')
+      const result = await run(clock, actors.updateMember, { ...member, submissionId: id })
+      expect(result?.ok).toBe(false)
+      expect(vault.size()).toBe(0)
+      const again = await run(clock, actors.updateMember, { ...member, submissionId: id })
+      expect((again as { error: ServiceFailure }).error.error._tag).toBe('NotSent')
+    },
+  )
 
   it('update without values sends nothing and reports NotSent', async () => {
     const { clock, server, actors } = setup()

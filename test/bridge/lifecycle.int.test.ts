@@ -184,7 +184,7 @@ describe('lifecycle against the simulator (real HTTP)', () => {
     ['CONNECTED', 'connected'],
     ['DISCONTINUED', 'unrecoverable'],
     ['CLOSED', 'unrecoverable'],
-    ['DISABLED', 'unrecoverable'],
+    ['DISABLED', 'retryLater'],
     ['LOCKED', 'needsUserAtInstitution'],
     ['DEGRADED', 'retryLater'],
   ] as const)('a member seeded %s ends %s after one read', async (status, outcome) => {

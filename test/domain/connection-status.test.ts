@@ -27,7 +27,7 @@ const expected: Record<string, [number, string]> = {
   DELAYED: [13, 'transient'],
   FAILED: [14, 'retryLater'],
   UPDATED: [15, 'transient'],
-  DISABLED: [16, 'unrecoverable'],
+  DISABLED: [16, 'retryLater'], // §4: paused, still counts as connected (issue 10 item 3)
   IMPORTED: [17, 'needsCredentials'],
   RESUMED: [18, 'transient'],
   EXPIRED: [19, 'needsMfa'],

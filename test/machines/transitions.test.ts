@@ -1,10 +1,6 @@
 import { createActor, fromPromise, toPromise } from 'xstate'
 import { describe, expect, it, vi } from 'vitest'
-import {
-  DEFAULT_POLICY,
-  memberLifecycleMachine,
-  resolvePolicy,
-} from '../../machines/member-lifecycle/index.js'
+import { memberLifecycleMachine, resolvePolicy } from '../../machines/member-lifecycle/index.js'
 import { KNOWN_STATUSES as DOMAIN_STATUSES } from '../../src/domain/connection-status.js'
 import {
   at,
@@ -25,18 +21,27 @@ import {
 // Transition tables for every state of the lifecycle, through XState's pure `transition()`: nothing runs,
 // every actor result is an event (lifecycle.md, States; architecture.md house rule 9).
 
+// Constants from the spec, not from the policy defaults: a default that drifts must fail these tests.
 const READ_AT = T0 + 100
-const FLOOR = DEFAULT_POLICY.pollFloorMs
+const FLOOR = 3_000 // Nexus reference §8.1 step 2: reads at least 3 s apart
+const USER_RESPONSE_MS = 15 * 60_000 // lifecycle.md, Policy: userResponseMs 15 min
+const JOB_MS = 10 * 60_000 // lifecycle.md, Policy: jobMs 10 min
+const RETRY_LATER_MS = 60 * 60_000 // lifecycle.md, Policy: retryLaterMs 1 h
+const POLL_CAP_MS = 30_000 // lifecycle.md, Policy: pollCapMs
+const JITTER = 0.2 // lifecycle.md, Policy: jitter
+const SERVICE_ATTEMPTS = 5 // lifecycle.md, Attempts: service retries
 
 describe('loadingMember → routing (lifecycle.md, routing; Nexus reference §4)', () => {
   const table: [status: string | null, aggregating: boolean, expected: string][] = [
     ['CONNECTED', false, 'connected'],
     ['CONNECTED', true, 'waitingOnJob.sleeping'],
-    ['CREATED', false, 'waitingOnJob.sleeping'],
+    ['CREATED', false, 'aggregating'],
+    ['CREATED', true, 'waitingOnJob.sleeping'],
     ['UPDATED', false, 'waitingOnJob.sleeping'],
     ['DELAYED', false, 'waitingOnJob.sleeping'],
     ['RESUMED', false, 'waitingOnJob.sleeping'],
-    ['RECONNECTED', false, 'waitingOnJob.sleeping'],
+    ['RECONNECTED', false, 'aggregating'],
+    ['RECONNECTED', true, 'waitingOnJob.sleeping'],
     ['DENIED', false, 'credentials.listing'],
     ['PREVENTED', false, 'credentials.listing'],
     ['IMPAIRED', false, 'credentials.listing'],
@@ -54,7 +59,7 @@ describe('loadingMember → routing (lifecycle.md, routing; Nexus reference §4)
     ['FAILED', false, 'retryLater'],
     ['DISCONTINUED', false, 'unrecoverable'],
     ['CLOSED', false, 'unrecoverable'],
-    ['DISABLED', false, 'unrecoverable'],
+    ['DISABLED', false, 'retryLater'],
     ['NEW_IN_2030', false, 'unknownStatus'],
     [null, false, 'unrecoverable'],
   ]
@@ -93,9 +98,9 @@ describe('loadingMember → routing (lifecycle.md, routing; Nexus reference §4)
   it('first wait after a read is at least the poll floor, within the jitter', () => {
     const next = send(start(), done('loadingMember', { member: member('UPDATED') }))
     expect(next.context.polls).toBe(1)
-    expect(next.context.jobDeadline).toBe(READ_AT + DEFAULT_POLICY.jobMs)
+    expect(next.context.jobDeadline).toBe(READ_AT + JOB_MS)
     expect(next.context.wakeAt! - READ_AT).toBeGreaterThanOrEqual(FLOOR)
-    expect(next.context.wakeAt! - READ_AT).toBeLessThanOrEqual(FLOOR * (1 + DEFAULT_POLICY.jitter))
+    expect(next.context.wakeAt! - READ_AT).toBeLessThanOrEqual(FLOOR * (1 + JITTER))
   })
 
   it.each([
@@ -111,7 +116,7 @@ describe('loadingMember → routing (lifecycle.md, routing; Nexus reference §4)
 
   it('a retryable failure beyond the service budget → failed, with the error', () => {
     const next = send(
-      at('loadingMember', { streak: DEFAULT_POLICY.attempts.service }),
+      at('loadingMember', { streak: SERVICE_ATTEMPTS }),
       failed('loadingMember', http(503), 'retry'),
     )
     expect(where(next)).toBe('failed')
@@ -144,7 +149,7 @@ describe('credentials', () => {
       done('listingCredentials', { fields: fields({}, { optional: true }) }),
     )
     expect(where(next)).toBe('credentials.awaiting')
-    expect(next.context.userDeadline).toBe(READ_AT + DEFAULT_POLICY.userResponseMs)
+    expect(next.context.userDeadline).toBe(READ_AT + USER_RESPONSE_MS)
     expect(next.context.wakeAt).toBe(next.context.userDeadline)
     expect(next.context.fields?.map((f) => f.guid)).toEqual(['CRD-0', 'CRD-1'])
     expect(actions.map((a) => a.type)).toContain('xstate.emit')
@@ -261,7 +266,7 @@ describe('credentials', () => {
     expect(where(next)).toBe('waitingOnJob.sleeping')
     expect(next.context).toMatchObject({
       wakeAt: READ_AT + FLOOR,
-      jobDeadline: READ_AT + DEFAULT_POLICY.jobMs,
+      jobDeadline: READ_AT + JOB_MS,
       polls: 0,
       submissionId: null,
       pending: null,
@@ -283,13 +288,38 @@ describe('credentials', () => {
     expect(next.context.pending).toEqual({ kind: 'update', jobGuid: 'JOB-1' })
   })
 
-  it('updating: 503 → backingOff to retry the update; 404 → unrecoverable', () => {
-    const retry = send(updating(), failed('updatingMember', http(503), 'retry'))
+  it('updating: a refusal (429) or a request that never left → backingOff to send again; 404 → unrecoverable', () => {
+    const retry = send(updating(), failed('updatingMember', http(429), 'retry'))
     expect(where(retry)).toBe('backingOff')
     expect(retry.context.retryStep).toBe('updating')
     expect(retry.context.submissionId).toBe('sub-1')
+    const unsent = send(
+      updating(),
+      failed('updatingMember', { _tag: 'TransportError', sent: false }, 'retry'),
+    )
+    expect(where(unsent)).toBe('backingOff')
     expect(where(send(updating(), failed('updatingMember', http(404), 'fatal')))).toBe('unrecoverable')
   })
+
+  it.each([
+    ['503', http(503)],
+    ['500', http(500)],
+    ['reset after sending', { _tag: 'TransportError', sent: true }],
+    ['timeout, sent unknown', { _tag: 'TransportError' }],
+    ['unreadable 200', { _tag: 'DecodeError' }],
+  ])(
+    'updating: reply lost (%s) → never resent: counted, wait on the member, floor first (decisions/0007)',
+    (_n, error) => {
+      const next = send(updating(), failed('updatingMember', error, 'retry'))
+      expect(where(next)).toBe('waitingOnJob.sleeping')
+      expect(next.context).toMatchObject({
+        submissionId: null,
+        pending: null,
+        attempts: { credentials: 1 },
+        wakeAt: READ_AT + FLOOR,
+      })
+    },
+  )
 })
 
 describe('restore reconciliation (lifecycle.md, Restore)', () => {
@@ -428,6 +458,18 @@ describe('mfa', () => {
     expect(next.context.attempts.mfa).toBe(1)
   })
 
+  it('resuming: reply lost (reset after sending, 502) → never resent: a counted round, wait on the member', () => {
+    for (const error of [{ _tag: 'TransportError', sent: true }, http(502)]) {
+      const next = send(resuming(), failed('resumingAggregation', error, 'retry'))
+      expect(where(next)).toBe('waitingOnJob.sleeping')
+      expect(next.context).toMatchObject({
+        submissionId: null,
+        attempts: { mfa: 1 },
+        wakeAt: READ_AT + FLOOR,
+      })
+    }
+  })
+
   it('resuming: 405 → re-read; 400 → list again or give up; NotSent → re-read', () => {
     const gone = send(resuming(), failed('resumingAggregation', http(405), 'userAction'))
     expect(where(gone)).toBe('loadingMember')
@@ -454,6 +496,15 @@ describe('aggregating (§3.6, §8.0)', () => {
     expect(where(next)).toBe('waitingOnJob.sleeping')
     expect(next.context.attempts.mfa).toBe(1)
     expect(next.context.wakeAt).toBe(T0 + 200 + FLOOR)
+  })
+
+  it('reply lost (503, unreadable 200) → wait on the member instead of a second GET …/aggregate', () => {
+    const started = send(start(), done('loadingMember', { member: member('EXPIRED') }))
+    for (const error of [http(503), { _tag: 'DecodeError' }]) {
+      const next = send(started, failed('aggregating', error, 'retry'))
+      expect(where(next)).toBe('waitingOnJob.sleeping')
+      expect(next.context.attempts.mfa).toBe(1)
+    }
   })
 
   it('NotSent (restored mid-aggregate) re-reads instead of starting a second job', () => {
@@ -494,7 +545,7 @@ describe('waitingOnJob (§8.1, §8.2)', () => {
     expect(next.context.polls).toBe(4)
     const gap = next.context.wakeAt! - (T0 + 3_000)
     expect(gap).toBeGreaterThanOrEqual(FLOOR * 8 * 0.8)
-    expect(gap).toBeLessThanOrEqual(DEFAULT_POLICY.pollCapMs)
+    expect(gap).toBeLessThanOrEqual(POLL_CAP_MS)
   })
 
   it('with webhooks on, the first read after a trigger and later polls wait for the webhook fallback', () => {
@@ -525,7 +576,7 @@ describe('waitingOnJob (§8.1, §8.2)', () => {
     expect(next.output).toMatchObject({
       outcome: 'retryLater',
       connectionStatus: 'DELAYED',
-      retryAfter: DEFAULT_POLICY.retryLaterMs,
+      retryAfter: RETRY_LATER_MS,
     })
   })
 

@@ -190,12 +190,18 @@ describe('NexusApi: transient retries (rule 6)', () => {
     expect(sent('GET', '/members/MBR-1')).toHaveLength(2)
   })
 
-  it('retries a write only on 429/503, not on 502', async () => {
+  it('retries a write only on 429/503, not on 502; never a submission (decisions/0007)', async () => {
     open()
     const credentials = [{ guid: 'CRD-1', value: 'v' }]
     on('PUT', '/members/MBR-1', { status: 503 }, 1)
-    await client.updateMember({ ...user, memberGuid: 'MBR-1', credentials })
+    await client.updateMember({ ...user, memberGuid: 'MBR-1', credentials: [] })
     expect(sent('PUT', '/members/MBR-1')).toHaveLength(2)
+    // Credentials (or MFA answers) are never repeated here: the lifecycle re-reads the member first.
+    on('PUT', '/members/MBR-3', { status: 503 }, 1)
+    await expect(client.updateMember({ ...user, memberGuid: 'MBR-3', credentials })).rejects.toMatchObject({
+      status: 503,
+    })
+    expect(sent('PUT', '/members/MBR-3')).toHaveLength(1)
     on('PUT', '/members/MBR-2', { status: 502 }, 1)
     await expect(client.updateMember({ ...user, memberGuid: 'MBR-2', credentials })).rejects.toMatchObject({
       status: 502,

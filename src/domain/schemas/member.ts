@@ -3,12 +3,17 @@ import { toConnectionStatus } from '../connection-status.js'
 import type { ConnectionStatus } from '../connection-status.js'
 import { guid, looseBoolean, looseInt, looseString } from './primitives.js'
 
-/** `connection_status`: a known name, the explicit unknown case, or null (a member without credentials). */
+/**
+ * `connection_status`: a known name, the explicit unknown case, or null (a member without credentials;
+ * MX also spells it `"null"`, §12).
+ */
 export const connectionStatus = z
   .string()
   .nullable()
   .optional()
-  .transform((value) => (value === undefined || value === null ? null : toConnectionStatus(value)))
+  .transform((value) =>
+    value === undefined || value === null || value === 'null' ? null : toConnectionStatus(value),
+  )
 
 // The member is the hot path (every poll reads one). Zod checks plain field schemas in one compiled
 // pass, but runs a transform per field separately (about 4x slower for a full member), so the sloppy
@@ -72,8 +77,9 @@ type DecodedMember = Omit<MemberFields, 'connection_status' | NullTextField> & {
 /** The member object (Nexus reference §3.1), tolerant of missing keys and sloppy values (§12). */
 export const member = memberFields.transform((raw): DecodedMember => {
   const out: Record<string, unknown> = { ...raw }
+  // `"null"` is MX's sloppy spelling of no status (§12): a member without credentials, not a new status.
   out.connection_status =
-    raw.connection_status === undefined || raw.connection_status === null
+    raw.connection_status === undefined || raw.connection_status === null || raw.connection_status === 'null'
       ? null
       : toConnectionStatus(raw.connection_status)
   for (const key of NULL_TEXT_FIELDS) if (out[key] === 'null') out[key] = null
