@@ -9,7 +9,7 @@ import { renderField, renderMember, renderMemberCredentials } from '../render.js
 import type { CredentialSlot, MemberRec, SessionRec } from '../state.js'
 import { memberWebhook } from '../webhook-payloads.js'
 import { choose, isMessy } from '../profile.js'
-import { checkAnswers, resumedReply } from './mfa.js'
+import { checkAnswers } from './mfa.js'
 
 /** Members: list, read, update, delete, aggregate, credentials (Nexus reference §3; create is in create-member.ts). */
 
