@@ -178,6 +178,34 @@ describe('/_sim/ control routes', () => {
     expect((await control('GET', '/nope')).status).toBe(404)
   })
 
+  it('refuses bad encodings and unusable numbers with a 400 that names the field (issue 11 item 9)', async () => {
+    for (const path of ['/members/%', '/members/%zz', '/members/MBR-%E0%A4%A']) {
+      const r = await control('GET', path)
+      expect(r.status, path).toBe(400)
+      expect(r.text).toContain('member guid')
+    }
+    const before = sim.now()
+    // `1e400` is valid JSON for Infinity's neighbour: it parses to Infinity.
+    for (const ms of ['1e400', '-1', '1e20', '"60000"', 'null']) {
+      const r = await control('POST', '/clock/advance', `{"ms": ${ms}}`)
+      expect(r.status, ms).toBe(400)
+      expect(r.text, ms).toContain('ms must be a finite number')
+    }
+    expect(sim.now()).toBe(before)
+    expect(() => sim.advanceTime(Number.NaN)).toThrow(RangeError)
+    expect(() => sim.advanceTime(1e20)).toThrow(RangeError)
+    for (const latencyMs of ['1e400', '-5', '1e12', '"10"']) {
+      const r = await control('POST', '/faults', `{"path": "^/nowhere$", "latencyMs": ${latencyMs}}`)
+      expect(r.status, latencyMs).toBe(400)
+      expect(r.text, latencyMs).toContain('latencyMs')
+    }
+    expect(() => sim.faults.inject({ latencyMs: Number.POSITIVE_INFINITY })).toThrow(/latencyMs/)
+    expect(() => sim.faults.inject({ status: 429, retryAfterSeconds: Number.POSITIVE_INFINITY })).toThrow(
+      /retryAfterSeconds/,
+    )
+    expect((await control('GET', '/faults')).json()).toEqual({ faults: [] })
+  })
+
   it('are off unless control is enabled, and control traffic is not logged', async () => {
     const plain = await startSimulator({ timeScale: 0 })
     const c = new SimClient(plain)
