@@ -58,6 +58,8 @@ export interface ChallengePrompt {
   readonly options?: readonly OptionPrompt[]
   readonly imageData?: string
   readonly imageOptions?: readonly OptionPrompt[]
+  /** Why MX's challenge looked odd (e.g. OPTIONS without options); shown anyway, never dropped (issue 10). */
+  readonly issues?: readonly string[]
 }
 
 /** Attempts made so far (lifecycle.md, Output). */
@@ -204,7 +206,7 @@ export function toCredentialPrompts(fields: readonly CredentialField[]): Credent
     }))
 }
 
-/** Challenges as the user is asked them (§6). */
+/** Challenges as the user is asked them (§6); an odd one keeps its label and raw type, with `issues`. */
 export function toChallengePrompts(challenges: readonly Challenge[]): ChallengePrompt[] {
   return challenges.map((challenge) => ({
     guid: challenge.guid,
@@ -214,5 +216,6 @@ export function toChallengePrompts(challenges: readonly Challenge[]): ChallengeP
     ...(challenge.options ? { options: challenge.options.map(toOption) } : {}),
     ...(challenge.image_data ? { imageData: challenge.image_data } : {}),
     ...(challenge.image_options ? { imageOptions: challenge.image_options.map(toOption) } : {}),
+    ...(challenge.issues && challenge.issues.length > 0 ? { issues: challenge.issues } : {}),
   }))
 }

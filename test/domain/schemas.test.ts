@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { schemas, toConnectionStatus } from '../../src/domain/index.js'
+import { challenge, schemas, toConnectionStatus } from '../../src/domain/index.js'
 import { wireMemberArb } from '../support/arbitraries.js'
 
 const memberJson = {
@@ -179,9 +179,15 @@ describe('schemas.challenges (§3.7, §6, §10.3)', () => {
     ['IMAGE_OPTIONS without image_options', { guid: 'a', type: 'IMAGE_OPTIONS' }],
     ['no guid', { type: 'TEXT' }],
     ['no type', { guid: 'a' }],
-  ])('rejects %s', (_name, challenge) => {
-    expect(schemas.challenges.safeParse({ challenges: [challenge] }).success).toBe(false)
-  })
+  ])(
+    'the item schema refuses %s; a list keeps it visible with its issues, or drops it without a guid',
+    (_name, item) => {
+      expect(challenge.safeParse(item).success).toBe(false)
+      const { challenges } = schemas.challenges.parse({ challenges: [item] })
+      if ('guid' in item) expect(challenges[0]?.issues?.length).toBeGreaterThan(0)
+      else expect(challenges).toEqual([])
+    },
+  )
 })
 
 describe('schemas.job, session, apiToken, user, error (§1, §5, §7)', () => {

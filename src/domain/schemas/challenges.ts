@@ -17,8 +17,10 @@ const challengeType = z.union([z.string(), z.number().int()]).transform((raw) =>
 })
 
 /**
- * One MFA challenge (§3.7, §6). OPTIONS needs `options`, IMAGE_DATA needs `image_data`, IMAGE_OPTIONS
- * needs `image_options`; a type this version does not know is kept as `{ _tag: 'UnknownChallengeType' }`.
+ * One MFA challenge as MX documents it (§3.7, §6). OPTIONS needs `options`, IMAGE_DATA needs `image_data`,
+ * IMAGE_OPTIONS needs `image_options`; a type this version does not know is kept as
+ * `{ _tag: 'UnknownChallengeType' }`. Lists decode each item with {@link anyChallenge}, which keeps what
+ * this schema refuses.
  */
 export const challenge = z
   .object({
@@ -44,14 +46,90 @@ export const challenge = z
     }
   })
 
-/** A decoded challenge. */
-export type Challenge = z.infer<typeof challenge>
+/** A decoded challenge; `issues` (zod messages, never values) when it is odd but kept (issue 10). */
+export type Challenge = z.infer<typeof challenge> & { readonly issues?: readonly string[] }
+
+const text = (value: unknown): string | null =>
+  typeof value === 'string'
+    ? value === 'null'
+      ? null
+      : value
+    : typeof value === 'number'
+      ? String(value)
+      : null
+
+/** Options one by one: those that decode (numbers read as text) are kept, the rest dropped. */
+function salvageOptions(value: unknown): z.infer<typeof option>[] | null {
+  if (!Array.isArray(value)) return null
+  return value.flatMap((item: unknown) => {
+    if (typeof item !== 'object' || item === null) return []
+    const o = item as Record<string, unknown>
+    const parsed = option.safeParse({
+      label: text(o.label),
+      value: text(o.value),
+      guid: text(o.guid),
+      data_uri: text(o.data_uri),
+    })
+    return parsed.success ? [parsed.data] : []
+  })
+}
+
+function salvageType(raw: unknown): Challenge['type'] {
+  const decoded = challengeType.safeParse(raw)
+  if (decoded.success) return decoded.data
+  return { _tag: 'UnknownChallengeType', raw: raw === undefined || raw === null ? 'missing' : typeof raw }
+}
+
+/**
+ * What can be shown of a challenge {@link challenge} refuses (a missing `options`, a label that is a number,
+ * a missing type): its guid, label and raw type, the options that decode, and the reasons as `issues`.
+ */
+const salvaged = z
+  .object({ guid })
+  .passthrough()
+  .transform((raw): Challenge => {
+    const r = raw as Record<string, unknown>
+    const strict = challenge.safeParse(r)
+    const issues = strict.success
+      ? []
+      : strict.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    const options = salvageOptions(r.options)
+    const imageOptions = salvageOptions(r.image_options)
+    const imageData = text(r.image_data)
+    return {
+      guid: raw.guid,
+      type: salvageType(r.type),
+      label: text(r.label),
+      field_name: text(r.field_name),
+      ...(options ? { options } : {}),
+      image_data: imageData,
+      ...(imageOptions ? { image_options: imageOptions } : {}),
+      issues,
+    }
+  })
+
+/**
+ * Any challenge item of a list: the documented shape, or what can be shown of an odd one (kept visible,
+ * with `issues`). Only an item without a guid cannot be kept: nobody could answer it.
+ */
+export const anyChallenge = z.union([challenge, salvaged])
+
+/** Decodes each item on its own: one odd challenge never fails the list (issue 10 item 4). */
+const challengeList = z
+  .array(z.unknown())
+  .nullable()
+  .transform((items): Challenge[] =>
+    (items ?? []).flatMap((item) => {
+      const decoded = anyChallenge.safeParse(item)
+      return decoded.success ? [decoded.data] : []
+    }),
+  )
 
 /**
  * List challenges: `{"challenges": [...]}` (the example), or `{"member": [...]}` (MX's rendered schema,
- * §10.3); normalised to `{ challenges }`.
+ * §10.3); normalised to `{ challenges }`. Items decode one by one ({@link anyChallenge}); `null` is none.
  */
 export const challengesBody = z.union([
-  z.object({ challenges: z.array(challenge) }),
-  z.object({ member: z.array(challenge) }).transform(({ member }) => ({ challenges: member })),
+  z.object({ challenges: challengeList }),
+  z.object({ member: challengeList }).transform(({ member }) => ({ challenges: member })),
 ])
