@@ -54,6 +54,60 @@ describe('mx-reconnect dispatcher', () => {
     expect(ctx.outLines).toEqual([])
   })
 
+  const sweepBase = ['--users', 'users.json', '--store', 'memory:']
+  it.each([
+    [
+      [...sweepBase, '--concurrency', 'abc'],
+      '--concurrency must be an integer between 1 and 10000 (got "abc")',
+    ],
+    [[...sweepBase, '--concurrency', '0'], '--concurrency must be an integer between 1 and 10000 (got "0")'],
+    [
+      [...sweepBase, '--time-scale', '-1'],
+      'flag --time-scale needs a value (write --time-scale=-VALUE for one starting with "-")',
+    ],
+    [[...sweepBase, '--time-scale=-1'], '--time-scale must be a number between 0.0001 and 1 (got "-1")'],
+    [
+      [...sweepBase, '--time-scale', 'fast'],
+      '--time-scale must be a number between 0.0001 and 1 (got "fast")',
+    ],
+    [[...sweepBase, '--frobnicate'], 'unknown flag --frobnicate'],
+    [[...sweepBase, '--json=yes'], 'flag --json does not take a value'],
+    [[...sweepBase, 'stray'], 'unexpected argument stray'],
+    [
+      [...sweepBase, '--owner', 'a b'],
+      '--owner must be 1-200 letters, digits or . _ : @ - (no spaces or slashes)',
+    ],
+    [
+      [...sweepBase, '--owner', 'x/y'],
+      '--owner must be 1-200 letters, digits or . _ : @ - (no spaces or slashes)',
+    ],
+    [['--store', 'memory:'], '--users FILE is required (or --resume to finish an interrupted sweep)'],
+    [
+      ['--resume', '--users', 'u.json', '--store', 'sqlite:x.db'],
+      '--resume finishes the sweep stored in --store: give it no --users',
+    ],
+    [
+      ['--resume', '--store', 'memory:'],
+      '--resume needs --store sqlite:PATH (memory: keeps nothing to resume)',
+    ],
+    [['--resume'], '--store is required (sqlite:PATH or memory:)'],
+  ])('sweep %j: one-line usage error, exit 2, before anything is read', async (argv, message) => {
+    const ctx = capture()
+    expect(await main(['sweep', ...argv], ctx)).toBe(2)
+    expect(ctx.errLines).toEqual([`mx-reconnect sweep: ${message} (run mx-reconnect sweep --help)`])
+    expect(ctx.outLines).toEqual([])
+  })
+
+  it('sweep --help documents --resume, --owner and the exit codes', async () => {
+    const ctx = capture()
+    expect(await main(['sweep', '--help'], ctx)).toBe(0)
+    const help = ctx.outLines.join('\n')
+    expect(help).toMatch(/--resume[^]*--owner NAME/)
+    expect(help).toMatch(
+      /Exit codes:\n {2}0 {4}every user reachable[^]*\n {2}3 {4}done, but some users failed[^]*\n {2}2 {4}bad flags[^]*\n {2}1 {4}fatal/,
+    )
+  })
+
   it('simulate --help prints the flags and exits 0', async () => {
     const ctx = capture()
     expect(await main(['simulate', '--help'], ctx)).toBe(0)

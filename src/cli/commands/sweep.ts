@@ -1,29 +1,49 @@
 import { createNexusClient } from '../../client/create-nexus-client.js'
 import type { NexusClient } from '../../client/create-nexus-client.js'
 import { HttpError, TransportError } from '../../domain/index.js'
-import { createReconnector, type Reconnector, type SweepReport } from '../../reconnector/index.js'
-import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
+import {
+  createReconnector,
+  type Reconnector,
+  type SweepProgress,
+  type SweepReport,
+} from '../../reconnector/index.js'
+import {
+  floatFlag,
+  intFlag,
+  parseFlags,
+  UsageError,
+  type CliContext,
+  type Command,
+  type FlagValues,
+} from '../args.js'
 import { createProgress } from '../report/progress.js'
 import { sweepReportLines } from '../report/sweep-report.js'
 import { formatCount, formatCounts } from '../report/table.js'
 import { resolveSettings } from '../sweep/settings.js'
 import { openStore } from '../sweep/store-url.js'
-import { readUsersFile } from '../sweep/users-file.js'
+import { EXIT, exitCodeOf, fatalFailure } from '../sweep/exit-codes.js'
+import { resolveOwner } from '../sweep/owner.js'
+import { readUsersFile, type SweepTarget } from '../sweep/users-file.js'
 
 /** `mx-reconnect sweep`: a real, unattended sweep against MX (design: reconnector.md "CLI"). */
 
 const USAGE = `Usage: mx-reconnect sweep --users FILE --store sqlite:PATH [flags]
+       mx-reconnect sweep --resume --store sqlite:PATH [flags]
 
 Reconnects every member of the users in FILE (or the members it lists) against MX, and reports each
 member's outcome. Nobody answers prompts in a sweep: members that need their user (credentials, MFA)
-are reported as awaitingUser and stay stored, waiting for the user.
+are reported as awaitingUser and stay stored, waiting for the user. A user MX cannot find (deleted at MX)
+is a row of the report; every other user is still swept and stored.
 
 Users file: a JSON array of user ids, {"userIds": [...]}, {"members": [{"userId": "...", "memberGuid": "..."}]},
 or one user id per line.
 
 Flags:
   --users FILE        the users (or members) to sweep
+  --resume            finish the sweep a crash or a stop interrupted, from the journal in --store
   --store URL         sqlite:PATH (kept between runs) or memory: (nothing kept)
+  --owner NAME        lease owner (default: derived from this host and the store path, so a run
+                      restarted after a crash takes the dead run's leases back at once)
   --concurrency C     lifecycles running at once (default 32)
   --json              print the sweep report as JSON on stdout
   --nexus-url URL     Nexus base URL       (or MX_NEXUS_URL)
@@ -31,11 +51,21 @@ Flags:
   --client-id ID      MX client id         (or MX_CLIENT_ID)
   --api-key KEY       MX API key           (or MX_API_KEY; prefer the environment: flags show in ps)
   --time-scale X      scale lifecycle delays, for a simulator running at the same time scale (default 1)
-  -h, --help          show this help`
+  -h, --help          show this help
+
+Exit codes:
+  0    every user reachable and every member settled (done, or waiting on its user)
+  3    done, but some users failed (e.g. unknown at MX), stored rows were quarantined or members were
+       left unsettled: see the report; everything else was swept and stored
+  2    bad flags or arguments
+  1    fatal: nothing swept (a wrong key or URL, a store that does not open, a bad users file)
+  130  stopped (SIGINT / SIGTERM); every lifecycle's state is in the store: run again with --resume`
 
 const FLAGS = {
   users: { type: 'string' },
+  resume: { type: 'boolean' },
   store: { type: 'string' },
+  owner: { type: 'string' },
   concurrency: { type: 'string' },
   json: { type: 'boolean' },
   'nexus-url': { type: 'string' },
@@ -55,25 +85,53 @@ function explain(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error))
 }
 
-/** Exit code after SIGINT / SIGTERM (128 + SIGINT). */
-const STOPPED = 130
+/** What members parked on their user wait for (`credentials`, `MFA`), from their stored views. */
+async function waitingFor(reconnector: Reconnector, report: SweepReport): Promise<Map<string, string>> {
+  const waiting = new Map<string, string>()
+  for (const m of report.members) {
+    if (m.outcome !== 'awaitingUser') continue
+    const view = await reconnector.view(m.memberGuid)
+    if (view?.prompt) waiting.set(m.memberGuid, view.prompt.type === 'mfa.required' ? 'MFA' : 'credentials')
+  }
+  return waiting
+}
+
+/** The flags, checked (UsageError), before anything is read or opened. */
+function checkFlags(flags: FlagValues<typeof FLAGS>) {
+  const resume = flags.resume === true
+  if (resume && flags.users !== undefined) {
+    throw new UsageError('--resume finishes the sweep stored in --store: give it no --users')
+  }
+  if (!resume && (flags.users === undefined || flags.users.trim() === '')) {
+    throw new UsageError('--users FILE is required (or --resume to finish an interrupted sweep)')
+  }
+  if (flags.store === undefined || flags.store.trim() === '') {
+    throw new UsageError('--store is required (sqlite:PATH or memory:)')
+  }
+  if (resume && /^memory:/i.test(flags.store)) {
+    throw new UsageError('--resume needs --store sqlite:PATH (memory: keeps nothing to resume)')
+  }
+  resolveOwner(flags.owner, undefined) // checks --owner
+  return {
+    resume,
+    users: flags.users,
+    store: flags.store,
+    concurrency: intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 }),
+    timeScale: floatFlag('time-scale', flags['time-scale'], 1, { min: 0.0001, max: 1 }),
+  }
+}
 
 async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const flags = parseFlags(argv, FLAGS)
   if (flags.help === true) {
     ctx.out(USAGE)
-    return 0
+    return EXIT.ok
   }
-  if (flags.users === undefined || flags.users.trim() === '') throw new UsageError('--users FILE is required')
-  if (flags.store === undefined || flags.store.trim() === '') {
-    throw new UsageError('--store is required (sqlite:PATH or memory:)')
-  }
-  const concurrency = intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 })
-  const timeScale = floatFlag('time-scale', flags['time-scale'], 1, { min: 0.0001, max: 1 })
+  const { resume, users, store: storeUrl, concurrency, timeScale } = checkFlags(flags)
   const settings = resolveSettings(flags, ctx.env ?? process.env)
-  const target = await readUsersFile(flags.users)
+  const target: SweepTarget | undefined = users === undefined ? undefined : await readUsersFile(users)
 
-  const { store, description } = openStore(flags.store)
+  const { store, description, path } = openStore(storeUrl)
   let client: NexusClient | undefined
   let reconnector: Reconnector | undefined
   try {
@@ -83,43 +141,45 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       client,
       store,
       concurrency,
+      owner: resolveOwner(flags.owner, path),
       ...(timeScale === 1 ? {} : { policy: { timeScale } }),
       onEvent: (event) => {
         if (event.type === 'outcome') counts[event.output.outcome] = (counts[event.output.outcome] ?? 0) + 1
       },
     })
-    const progress = createProgress(ctx, 'sweep')
+    const progress = createProgress(ctx, resume ? 'resume' : 'sweep')
     let stopped = false
     const stop = ctx.waitForStop().then((signal) => {
       stopped = true
       return { stopped: signal }
     })
+    // After a stop, closing the reconnector settles the rest: that is not progress to show.
+    const onProgress = (p: SweepProgress) =>
+      void (stopped || progress.update(p.settled, p.total, formatCounts(counts)))
+    const work =
+      target === undefined ? reconnector.resumeAll({ onProgress }) : reconnector.sweep(target, { onProgress })
     const outcome: SweepReport | { stopped: string } = await Promise.race([
-      reconnector
-        .sweep(target, {
-          // After a stop, closing the reconnector settles the rest: that is not progress to show.
-          onProgress: (p) => void (stopped || progress.update(p.settled, p.total, formatCounts(counts))),
-        })
-        .catch((error: unknown) => Promise.reject(explain(error))),
+      work.catch((error: unknown) => Promise.reject(explain(error))),
       stop,
     ])
     progress.finish()
     if ('stopped' in outcome) {
       ctx.err(`stopped (${outcome.stopped}); every lifecycle's state is in the store (${description})`)
-      return STOPPED
+      return EXIT.stopped
     }
+    const userCount = target !== undefined && 'userIds' in target ? target.userIds.length : undefined
+    const fatal = userCount === undefined ? undefined : fatalFailure(userCount, outcome)
+    if (fatal !== undefined) throw fatal
+    const code = exitCodeOf(outcome)
     if (flags.json === true) {
       ctx.out(JSON.stringify(outcome))
-      return 0
+      return code
     }
-    const waitingFor = new Map<string, string>()
-    for (const m of outcome.members) {
-      if (m.outcome !== 'awaitingUser') continue
-      const view = await reconnector.view(m.memberGuid)
-      if (view?.prompt)
-        waitingFor.set(m.memberGuid, view.prompt.type === 'mfa.required' ? 'MFA' : 'credentials')
+    const report = {
+      waitingFor: await waitingFor(reconnector, outcome),
+      ...(userCount === undefined ? {} : { userCount }),
     }
-    for (const line of sweepReportLines(outcome, waitingFor)) ctx.out(line)
+    for (const line of sweepReportLines(outcome, report)) ctx.out(line)
     const traffic = client.stats()
     ctx.out(
       `HTTP       ${formatCount(traffic.requests)} requests, ${formatCount(traffic.sessionsOpened)} sessions opened`,
@@ -131,7 +191,10 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
         `Note       ${waiting} members wait on their user (credentials or MFA); nobody answers in a sweep`,
       )
     }
-    return 0
+    if (code === EXIT.partial) {
+      ctx.out(`Exit       ${code}: done, but not everything was swept or settled (see the rows above)`)
+    }
+    return code
   } finally {
     await reconnector?.close().catch(() => undefined)
     await client?.close().catch(() => undefined)

@@ -12,6 +12,8 @@ import { UsageError } from '../args.js'
 export interface OpenedStore {
   readonly store: LifecycleStore
   readonly description: string
+  /** The SQLite file's absolute path; undefined for `memory:` (nothing kept, nothing to resume). */
+  readonly path?: string
 }
 
 /** Opens the store `url` names. Throws UsageError for a malformed URL, Error for one that does not open. */
@@ -23,7 +25,7 @@ export function openStore(url: string): OpenedStore {
       if (path.trim() === '') throw new UsageError('--store sqlite: needs a file path (sqlite:PATH)')
       const absolute = resolve(path)
       // sqliteStore throws a StoreError whose message names the path and the reason (one line).
-      return { store: sqliteStore(absolute), description: `sqlite:${absolute}` }
+      return { store: sqliteStore(absolute), description: `sqlite:${absolute}`, path: absolute }
     }
     case 'memory':
       return { store: memoryStore(), description: 'memory (nothing is kept after this run)' }
