@@ -54,6 +54,8 @@ export interface RunResult {
   readonly restores: number
   /** The state value of each snapshot a restore started from. */
   readonly restoredFrom: readonly string[]
+  /** The state value at each rest point (index = step), to aim restores and stops at chosen states. */
+  readonly states: readonly string[]
 }
 
 const STRUCTURAL = new Set([
@@ -229,11 +231,13 @@ export async function runLifecycle(options: RunOptions): Promise<RunResult> {
   let steps = 0
   let restores = 0
   const restoredFrom: string[] = []
+  const states: string[] = []
   let stopped = false
   for (; steps < maxSteps; steps++) {
     await settle()
     const actor = current!
     if (actor.getSnapshot().status !== 'active') break
+    states.push(JSON.stringify(actor.getSnapshot().value))
     if (options.stopAt === steps) {
       actor.stop()
       stopped = true
@@ -276,5 +280,6 @@ export async function runLifecycle(options: RunOptions): Promise<RunResult> {
     vaultSizeAtEnd,
     restores,
     restoredFrom,
+    states,
   }
 }

@@ -159,3 +159,26 @@ export function checkQuietAfterEnd(run: RunResult): void {
   expect(run.requestsAfterEnd).toBe(0)
   expect(run.vaultSizeAtEnd).toBe(0)
 }
+
+/**
+ * 9. REJECTED or EXPIRED (not aggregating) with MFA rounds left starts a fresh aggregation (lifecycle.md,
+ * routing; §3.6, §8.0): the next request after that read is `GET …/aggregate`, never a challenge list
+ * or an answer. Without rounds left the run ends `needsMfa` with the rounds spent. For runs without
+ * restores (a restored lifecycle re-reads first).
+ */
+export function checkFreshAggregationAfterRejected(run: RunResult, mfaBudget: number): void {
+  const log = run.server.log
+  for (const read of log) {
+    if (read.op !== 'readMember' || !read.ok || !read.delivered || read.aggregating) continue
+    if (read.status !== 'REJECTED' && read.status !== 'EXPIRED') continue
+    const next = log.find((r) => r.seq > read.seq)
+    if (next !== undefined) {
+      expect(next.op, `${read.status} read ${read.seq} followed by ${next.op}`).toBe('aggregateMember')
+      continue
+    }
+    const output = run.output
+    if (output === undefined || output.outcome === 'cancelled') continue
+    expect(output.outcome, `${read.status} read ${read.seq} ended the run`).toBe('needsMfa')
+    expect(output.attempts.mfa).toBeGreaterThanOrEqual(mfaBudget)
+  }
+}

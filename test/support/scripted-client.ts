@@ -96,6 +96,8 @@ export interface LoggedRequest {
   delivered: boolean
   aborted: boolean
   deliveredAt?: number
+  /** The scripted fault this request met, if any (reach statistics). */
+  fault?: FaultKind
 }
 
 interface JobState {
@@ -281,11 +283,15 @@ export class ScriptedServer implements NexusClientApi {
     )
   }
 
-  private fault(op: Op, path: string): unknown {
+  private fault(op: Op, path: string): { kind: FaultKind; error: unknown } | undefined {
     const n = (this.calls.get(op) ?? 0) + 1
     this.calls.set(op, n)
     const plan = this.script.faults.find((f) => f.op === op && n >= f.nth && n < f.nth + (f.times ?? 1))
     if (!plan) return undefined
+    return { kind: plan.kind, error: this.faultError(plan, path) }
+  }
+
+  private faultError(plan: FaultPlan, path: string): unknown {
     const base = { api: 'nexus' as const, method: 'GET', path }
     switch (plan.kind) {
       case 'http503':
@@ -347,7 +353,8 @@ export class ScriptedServer implements NexusClientApi {
     let outcome: { ok: true; value: T } | { ok: false; error: unknown }
     const injected = this.fault(op, `/members/${MEMBER_GUID}/${op}`)
     if (injected) {
-      outcome = { ok: false, error: injected }
+      entry.fault = injected.kind
+      outcome = { ok: false, error: injected.error }
     } else {
       this.refresh(this.clock.now())
       try {
