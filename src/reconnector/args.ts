@@ -22,7 +22,10 @@ export const memberGuidSchema = z
   .string()
   .min(1)
   .max(256)
-  .refine((s) => !/[\s/\\?#%]/u.test(s) && !BAD_TEXT.test(s), 'must be a guid (no / \\ ? # %, spaces or control characters)')
+  .refine(
+    (s) => !/[\s/\\?#%]/u.test(s) && !BAD_TEXT.test(s),
+    'must be a guid (no / \\ ? # %, spaces or control characters)',
+  )
   .refine((s) => s !== '.' && s !== '..', 'must not be . or ..')
 
 const memberRef = z.object({ userId: userIdSchema, memberGuid: memberGuidSchema })

@@ -168,7 +168,11 @@ export function createDriver(deps: DriverDeps): Driver {
       return waiters.resolve(memberGuid, { view: record && viewOfRecord(record) })
     const view = viewOfRecord(record)
     const parkedOnUser = record.status === 'waiting' && view.prompt !== undefined
-    if (record.status === 'waiting' && (record.wakeAt ?? now) > now && !(parkedOnUser && answerNow && hasProvider)) {
+    if (
+      record.status === 'waiting' &&
+      (record.wakeAt ?? now) > now &&
+      !(parkedOnUser && answerNow && hasProvider)
+    ) {
       if (parkedOnUser) waiters.resolve(memberGuid, { view })
       return scheduler.at(memberGuid, record.wakeAt ?? now)
     }

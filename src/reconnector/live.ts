@@ -34,7 +34,7 @@ export interface Live {
   /** The tail of this member's save chain: resolves when every snapshot seen so far is stored. */
   chain: Promise<void>
   lastState: string
-  /** The last stored snapshot waited on the user (a `needs…` outcome after it means the deadline passed). */
+  /** A prompt is out that nobody answered yet (a `needs…` outcome now means the user's deadline passed). */
   awaitingUser: boolean
   /** Provider calls and host events in flight: a busy lifecycle is never evicted. */
   busy: number
@@ -114,7 +114,8 @@ export function createLives(deps: LiveDeps): Lives {
 
   function quarantine(memberGuid: string, why: string) {
     emit({ type: 'error', memberGuid, error: { _tag: 'Quarantined', message: why } })
-    const done = () => waiters.resolve(memberGuid, { view: undefined, reason: 'quarantined', quarantined: why })
+    const done = () =>
+      waiters.resolve(memberGuid, { view: undefined, reason: 'quarantined', quarantined: why })
     store.quarantine(memberGuid, why).then(done, done)
   }
 
@@ -148,7 +149,8 @@ export function createLives(deps: LiveDeps): Lives {
     const stored = actor.getPersistedSnapshot()
     const output = snapshot.status === 'done' ? (snapshot.output as LifecycleOutput) : undefined
     const outcome = output ? storedOutcome(entry, output) : undefined
-    entry.awaitingUser = status !== 'done' && awaitsUser(snapshot)
+    // Sticky until the next submission: a `needs…` outcome after an unanswered prompt is the deadline.
+    entry.awaitingUser ||= status !== 'done' && awaitsUser(snapshot)
     const changed = state !== entry.lastState
     entry.lastState = state
     const connectionStatus = snapshot.context.member?.status ?? null
@@ -235,9 +237,15 @@ export function createLives(deps: LiveDeps): Lives {
       .finally(() => unbusy(entry))
   }
 
-  function recordSubmission(memberGuid: string, kind: string, values: readonly SecretValue[], r: SubmitResult) {
+  function recordSubmission(
+    memberGuid: string,
+    kind: string,
+    values: readonly SecretValue[],
+    r: SubmitResult,
+  ) {
     const data = { kind, guids: values.map((v) => v.guid), accepted: r.accepted }
     const entry = live.get(memberGuid)
+    if (entry && r.accepted) entry.awaitingUser = false
     const write = () =>
       store.append(memberGuid, [{ type: 'submitted', at: clock.now(), data }]).then(() => undefined)
     if (entry) entry.chain = entry.chain.then(write, write).catch(() => undefined)

@@ -60,16 +60,18 @@ export function createOwnership(store: LifecycleStore, options: OwnershipOptions
   let registered: Promise<void> | undefined
 
   const register = () =>
-    (registered ??= store.registerInstance({
-      id: holder,
-      owner: options.owner,
-      host,
-      pid: process.pid,
-      startedAt: Date.now(),
-    }).catch((error: unknown) => {
-      registered = undefined
-      throw error
-    }))
+    (registered ??= store
+      .registerInstance({
+        id: holder,
+        owner: options.owner,
+        host,
+        pid: process.pid,
+        startedAt: Date.now(),
+      })
+      .catch((error: unknown) => {
+        registered = undefined
+        throw error
+      }))
 
   /** True when `other` is an instance of our owner on this host whose process no longer exists. */
   async function isGone(other: string): Promise<boolean> {

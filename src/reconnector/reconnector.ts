@@ -2,7 +2,6 @@ import { createMemberLifecycle } from '../bridge/lifecycle.js'
 import { systemClock } from '../bridge/clock.js'
 import { createNexusClient } from '../client/create-nexus-client.js'
 import type { NexusClientApi } from '../client/types.js'
-import type { NexusClientConfig } from '../services/config.js'
 import { schemas } from '../domain/schemas/index.js'
 import { memoryStore } from '../stores/memory.js'
 import {
@@ -46,9 +45,7 @@ const isClient = (value: ReconnectorOptions['client']): value is NexusClientApi 
  */
 export function createReconnector(options: ReconnectorOptions): Reconnector {
   const checked = parseArg(reconnectorOptionsSchema, options, 'options')
-  const client = isClient(options.client)
-    ? options.client
-    : createNexusClient(options.client as NexusClientConfig)
+  const client = isClient(options.client) ? options.client : createNexusClient(options.client)
   const ownsClient = !isClient(options.client)
   const store = options.store ?? memoryStore()
   const clock = options.clock ?? systemClock
@@ -93,14 +90,23 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     watchMs: Math.max(10, Math.min(1_000, Math.floor(leaseMs / 4))),
     isClosed: () => closed,
   })
-  const reporting = createReporting({ store, client, clock, driver, lives, tracker, holder: ownership.holder })
+  const reporting = createReporting({
+    store,
+    client,
+    clock,
+    driver,
+    lives,
+    tracker,
+    holder: ownership.holder,
+  })
   // Leases are renewed for every live lifecycle by one interval, not one timer per actor.
   scheduler.every(Math.max(20, Math.floor(leaseMs / 3)), () => driver.renewAll())
 
   const open = (memberGuid: string) => {
     if (closed) throw new ReconnectorError({ reason: 'closed', memberGuid, message: 'reconnector is closed' })
   }
-  const guid = (value: unknown) => parseArg(memberGuidSchema, value, 'memberGuid', 'invalid', guidForError(value))
+  const guid = (value: unknown) =>
+    parseArg(memberGuidSchema, value, 'memberGuid', 'invalid', guidForError(value))
 
   async function submit(memberGuid: string, kind: 'credentials' | 'mfa', values: unknown) {
     const member = guid(memberGuid)
@@ -118,7 +124,13 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
 
   return {
     async start(member) {
-      const args = parseArg(startSchema, member, 'member', 'invalid', guidForError((member as { memberGuid?: unknown } | null)?.memberGuid))
+      const args = parseArg(
+        startSchema,
+        member,
+        'member',
+        'invalid',
+        guidForError((member as { memberGuid?: unknown } | null)?.memberGuid),
+      )
       open(args.memberGuid)
       return driver.begin(member)
     },

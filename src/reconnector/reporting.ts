@@ -142,7 +142,7 @@ export function createReporting(deps: ReportingDeps): Reporting {
           since.set(m.memberGuid, Math.min(since.get(m.memberGuid) ?? Infinity, journal.startedAt))
         }
       const others: string[] = []
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const page = await store.unfinishedGuids(after === undefined ? {} : { after })
         for (const guid of page) if (!members.has(guid)) others.push(guid)
         if (page.length === 0) break

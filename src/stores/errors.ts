@@ -15,14 +15,7 @@ import { Data } from 'effect'
  * - `corrupt`: a stored row's JSON cannot be read (the member is named; quarantine it).
  */
 export type StoreErrorReason =
-  | 'invalid'
-  | 'conflict'
-  | 'notFound'
-  | 'open'
-  | 'schema'
-  | 'closed'
-  | 'io'
-  | 'corrupt'
+  'invalid' | 'conflict' | 'notFound' | 'open' | 'schema' | 'closed' | 'io' | 'corrupt'
 
 /**
  * A store operation failed; `reason` says why.

@@ -9,12 +9,7 @@ import {
   preparePage,
   prepareSave,
 } from './prepare.js'
-import {
-  prepareInstance,
-  prepareQuarantine,
-  prepareSweep,
-  prepareTakeOver,
-} from './prepare-durability.js'
+import { prepareInstance, prepareQuarantine, prepareSweep, prepareTakeOver } from './prepare-durability.js'
 import { toEntry, toRecord, type HistoryRow, type Row } from './row.js'
 import {
   checkGuid,

@@ -2,12 +2,7 @@ import type Database from 'better-sqlite3'
 import type { StoreError } from './errors.js'
 import { preparePage } from './prepare.js'
 import { prepareAcquire } from './prepare.js'
-import {
-  prepareInstance,
-  prepareQuarantine,
-  prepareSweep,
-  prepareTakeOver,
-} from './prepare-durability.js'
+import { prepareInstance, prepareQuarantine, prepareSweep, prepareTakeOver } from './prepare-durability.js'
 import { checkText, readClock } from './validate.js'
 import type { InstanceRecord, LifecycleStore, QuarantineEntry, SweepJournal } from './types.js'
 
@@ -113,9 +108,7 @@ export function bindDurability(
       }),
     openSweep: (sweep) => run(() => openSweepTx.immediate(prepareSweep(sweep))),
     openSweeps: () =>
-      run(() =>
-        stmt.sweeps.all().map((row) => ({ ...row, members: stmt.sweepMembers.all(row.id) })),
-      ),
+      run(() => stmt.sweeps.all().map((row) => ({ ...row, members: stmt.sweepMembers.all(row.id) }))),
     closeSweep: (id) => run(() => closeSweepTx.immediate(checkText(id, 'id'))),
     quarantine: (memberGuid, reason) =>
       run(() => {

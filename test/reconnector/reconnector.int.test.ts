@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/bridge/clock.js'
 import { createReconnector } from '../../src/reconnector/index.js'
 import type { Reconnector, ReconnectorEvent } from '../../src/reconnector/index.js'
 import { memoryStore, sqliteStore } from '../../src/stores/index.js'
@@ -28,8 +29,23 @@ const fieldValue = (type: string | null, password: string) => (type === 'PASSWOR
 
 function reconnector(store: LifecycleStore, extra: Partial<Parameters<typeof createReconnector>[0]> = {}) {
   const events: ReconnectorEvent[] = []
-  const r = createReconnector({ client: env.client, store, policy, onEvent: (e) => events.push(e), ...extra })
-  return { r, events }
+  const listeners = new Set<(e: ReconnectorEvent) => void>()
+  const onEvent = (e: ReconnectorEvent) => {
+    events.push(e)
+    for (const listener of listeners) listener(e)
+  }
+  const r = createReconnector({ client: env.client, store, policy, onEvent, ...extra })
+  /** Resolves on the next event matching `match` (waits on the event, never on a timer). */
+  const next = (match: (e: ReconnectorEvent) => boolean) =>
+    new Promise<ReconnectorEvent>((resolve) => {
+      const listener = (e: ReconnectorEvent) => {
+        if (!match(e)) return
+        listeners.delete(listener)
+        resolve(e)
+      }
+      listeners.add(listener)
+    })
+  return { r, events, next }
 }
 
 async function closeAll(r: Reconnector, store: LifecycleStore) {
@@ -143,17 +159,24 @@ describe('webhooks', () => {
   it('routes a webhook to a lifecycle waiting on its job', async () => {
     const store = memoryStore()
     // A slow job: the lifecycle is parked on its poll timer when the webhook arrives.
-    const { r } = reconnector(store, { policy: { ...policy, pollFloorMs: 60_000, pollCapMs: 60_000 } })
+    const { r, next } = reconnector(store, {
+      policy: { ...policy, pollFloorMs: 60_000, pollCapMs: 60_000 },
+    })
     const memberGuid = seedDenied(env.sim, 'hook-2')
     await r.start({ userId: 'hook-2', memberGuid })
     const asked = await r.settled(memberGuid)
     const fields = asked?.prompt?.type === 'credentials.required' ? asked.prompt.fields : []
+    // Sleeping on its poll timer: the update went out and the job is running.
+    const parked = next(
+      (e) => e.type === 'transition' && e.memberGuid === memberGuid && e.state === 'waitingOnJob.sleeping',
+    )
     await r.submitCredentials(
       memberGuid,
       fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, 'good') })),
     )
-    // Wait until the simulated job is over (4 simulated s = 40 ms), then tell the lifecycle.
-    await new Promise((resolve) => setTimeout(resolve, 200))
+    await parked
+    // The simulated job ends when simulated time moves on; then tell the lifecycle.
+    env.sim.advanceTime(10_000)
     expect(env.sim.member(memberGuid).status).toBe('CONNECTED')
     const routed = await r.handleWebhook({
       type: 'CONNECTION_STATUS',
@@ -272,18 +295,24 @@ describe('sweep', () => {
   })
 
   it('a later sweep finishes a member whose user deadline passed while it was parked', async () => {
-    const store = memoryStore()
-    // 60 simulated s to answer = 600 real ms.
-    const { r } = reconnector(store, { policy: { ...policy, userResponseMs: 60_000 } })
+    // A clock the test moves: time passes while the process is down, without sleeping.
+    const clock = { offset: 0, now: () => Date.now() + clock.offset, sleep: systemClock.sleep }
+    const store = memoryStore({ clock: () => clock.now() })
+    // 60 simulated s to answer = 600 ms on the lifecycle clock.
+    const { r } = reconnector(store, { clock, policy: { ...policy, userResponseMs: 60_000 } })
     const memberGuid = seedDenied(env.sim, 'sweep-3')
     const first = await r.sweep({ members: [{ userId: 'sweep-3', memberGuid }] })
     expect(first.members[0]).toMatchObject({ outcome: 'awaitingUser', connectionStatus: 'DENIED' })
     await r.close()
-    await new Promise((resolve) => setTimeout(resolve, 700))
+    clock.offset += 60_000
     // A new process (new reconnector) on the same store: the overdue deadline fires at once.
-    const { r: again } = reconnector(store)
+    const { r: again } = reconnector(store, { clock })
     const second = await again.sweep({ members: [{ userId: 'sweep-3', memberGuid }] })
-    expect(second.members[0]).toMatchObject({ outcome: 'needsCredentials', connectionStatus: 'DENIED' })
+    expect(second.members[0]).toMatchObject({
+      outcome: 'needsCredentials',
+      connectionStatus: 'DENIED',
+      reason: 'userDeadlinePassed',
+    })
     await closeAll(again, store)
   })
 })
