@@ -47,7 +47,7 @@ function make(store: LifecycleStore, extra: Partial<ReconnectorOptions> & { quie
     ...(quiet ? {} : { credentials: answerGood }),
     onEvent: (e) => events.push(e),
     ...rest,
-  })
+  } as ReconnectorOptions)
   return { r, events }
 }
 
