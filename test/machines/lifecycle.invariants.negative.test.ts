@@ -65,7 +65,7 @@ function withLog(run: RunResult, edit: (log: LoggedRequest[]) => void): RunResul
 
 const withOutput = (run: RunResult, output: Partial<LifecycleOutput> | undefined): RunResult => ({
   ...run,
-  output: output === undefined ? undefined : ({ ...run.output!, ...output } as LifecycleOutput),
+  output: output === undefined ? undefined : { ...run.output!, ...output },
 })
 
 const lastIndex = (log: readonly LoggedRequest[], op: LoggedRequest['op']) =>
