@@ -52,6 +52,10 @@ describe('mx-reconnect demo', () => {
     expect(run.out).toContain(`Result         all ${MEMBERS} members ended as their scenario implies`)
   })
 
+  it('runs on the messy simulator profile by default (what real MX sends)', () => {
+    expect(run.err.some((line) => line.startsWith(`Seeding ${MEMBERS} members (messy simulator)`))).toBe(true)
+  })
+
   it('reports every scenario with its expected outcome met by every member of it', () => {
     expect(MEMBERS).toBeGreaterThanOrEqual(DEMO_SCENARIOS.length)
     for (const scenario of DEMO_SCENARIOS) {
@@ -80,6 +84,12 @@ describe('mx-reconnect demo', () => {
       'oauth-pending': 'needsOAuth',
       closed: 'unrecoverable',
       connected: 'connected',
+      // Issue 10: a transient status with no job running gets an aggregation; DISABLED is only paused;
+      // a member with no status has nothing to aggregate (§4, §8.0).
+      reconnected: 'connected',
+      'created-idle': 'connected',
+      disabled: 'retryLater',
+      'no-status': 'unrecoverable',
     }
     for (const [name, outcome] of Object.entries(expected)) {
       expect(rowOf(name)?.[6], name).toMatch(new RegExp(`^${outcome} x\\d+$`))
@@ -115,6 +125,27 @@ describe('mx-reconnect demo', () => {
   })
 })
 
+describe('mx-reconnect demo --profile clean', () => {
+  it('the readable profile ends every scenario as it implies too', async () => {
+    const c = capture()
+    const members = DEMO_SCENARIOS.length
+    const args = [
+      'demo',
+      '--members',
+      String(members),
+      '--profile',
+      'clean',
+      '--seed',
+      '3',
+      '--time-scale',
+      '0.005',
+    ]
+    expect(await main(args, c.ctx), c.all()).toBe(0)
+    expect(c.err.some((line) => line.includes('(clean simulator)'))).toBe(true)
+    expect(c.out).toContain(`Result         all ${members} members ended as their scenario implies`)
+  }, 90_000)
+})
+
 describe('mx-reconnect demo, bad input', () => {
   it.each([
     [['--members', '0'], /--members must be an integer between 1 and 10000 \(got "0"\)/],
@@ -123,6 +154,7 @@ describe('mx-reconnect demo, bad input', () => {
     [['--time-scale', '0'], /--time-scale must be a number between 0\.001 and 1/],
     [['--frobnicate'], /unknown flag --frobnicate/],
     [['--db'], /flag --db needs a value/],
+    [['--profile', 'tidy'], /--profile must be clean or messy \(got "tidy"\)/],
   ])('%j gives one clear line and exit 2', async (args, message) => {
     const c = capture()
     expect(await main(['demo', ...args], c.ctx)).toBe(2)

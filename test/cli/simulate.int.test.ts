@@ -22,21 +22,45 @@ interface Info {
   members: { userId: string; memberGuid: string; status: string; scenario: string }[]
 }
 
+/**
+ * A context whose `firstLine` resolves with the first line the command prints (out or err): the tests
+ * wait on that event, never on a clock (the test's own timeout bounds the wait).
+ */
+function capturing(out: string[]) {
+  let stop!: (signal: string) => void
+  let printed!: (line: string) => void
+  const firstLine = new Promise<string>((resolve) => (printed = resolve))
+  const ctx: CliContext = {
+    out: (line) => {
+      out.push(line)
+      printed(line)
+    },
+    err: (line) => {
+      out.push(`ERR ${line}`)
+      printed(`ERR ${line}`)
+    },
+    waitForStop: () => new Promise((resolve) => (stop = resolve)),
+  }
+  return { ctx, firstLine, stop: (signal: string) => stop(signal) }
+}
+
+/** The first line printed, or a failure naming the exit code if the command ended without printing. */
+async function firstLineOf(firstLine: Promise<string>, done: Promise<number>): Promise<string> {
+  return Promise.race([
+    firstLine,
+    done.then((code) => Promise.reject(new Error(`exited with ${code} before printing`))),
+  ])
+}
+
 describe('simulate (in process)', () => {
   it('prints JSON info, serves SSO + Nexus + control, seeds members, stops on request', async () => {
     const out: string[] = []
-    let stop!: (signal: string) => void
-    const ctx: CliContext = {
-      out: (line) => void out.push(line),
-      err: (line) => void out.push(`ERR ${line}`),
-      waitForStop: () => new Promise((resolve) => (stop = resolve)),
-    }
+    const { ctx, firstLine, stop } = capturing(out)
     const done = main(
       ['simulate', '--port', '0', '--seed', '42', '--members', '13', '--json', '--time-scale', '0'],
       ctx,
     )
-    for (let i = 0; i < 100 && out.length === 0; i++) await new Promise((r) => setTimeout(r, 10))
-    const info = JSON.parse(out[0]!) as Info
+    const info = JSON.parse(await firstLineOf(firstLine, done)) as Info
     expect(info).toMatchObject({
       clientId: 'mx-sim-client',
       apiKey: 'sim_7b378804fc399502bce824169cf1ea00',
@@ -73,6 +97,44 @@ describe('simulate (in process)', () => {
     stop('SIGTERM')
     expect(await done).toBe(0)
     await expect(request(info.nexusUrl, { dispatcher: new Agent() })).rejects.toThrow()
+  })
+
+  it('--profile messy serves what real MX sends; the default is clean; a bad profile is a usage error', async () => {
+    const read = async (profile: string[]) => {
+      const { ctx, firstLine, stop } = capturing([])
+      const done = main(
+        ['simulate', '--port', '0', '--seed', '9', '--json', '--time-scale', '0', ...profile],
+        ctx,
+      )
+      const info = JSON.parse(await firstLineOf(firstLine, done)) as Info & { profile: string }
+      const agent = new Agent()
+      const seeded = await request(`${info.controlUrl!}/members`, {
+        method: 'POST',
+        body: JSON.stringify({ userId: 'p-user', status: 'CONNECTED' }),
+        dispatcher: agent,
+      })
+      // The full state of every member carries the member exactly as GET /members/{guid} renders it.
+      const { member } = (await seeded.body.json()) as { member: { member: Record<string, unknown> } }
+      await agent.close()
+      stop('SIGTERM')
+      expect(await done).toBe(0)
+      return { profile: info.profile, keys: Object.keys(member.member) }
+    }
+    const clean = await read([])
+    expect(clean.profile).toBe('clean')
+    expect(clean.keys).toEqual(expect.arrayContaining(['use_cases', 'institution_code', 'is_oauth']))
+    const messy = await read(['--profile', 'messy'])
+    expect(messy.profile).toBe('messy')
+    // Seed 9's first member gets one of the real examples' shapes: fewer keys than the clean member.
+    expect(messy.keys.length).not.toBe(clean.keys.length)
+    const lines: string[] = []
+    const ctx: CliContext = {
+      out: () => undefined,
+      err: (l) => void lines.push(l),
+      waitForStop: () => Promise.resolve('x'),
+    }
+    expect(await main(['simulate', '--profile', 'real'], ctx)).toBe(2)
+    expect(lines[0]).toMatch(/--profile must be clean or messy \(got "real"\)/)
   })
 
   it('a port in use is a one-line error, exit 1', async () => {

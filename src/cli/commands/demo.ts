@@ -3,6 +3,7 @@ import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Comma
 import { demoReport } from '../demo/report.js'
 import { runDemo, type DemoPhase } from '../demo/run.js'
 import { DEMO_SCENARIOS } from '../demo/scenarios.js'
+import { profileFlag } from './simulate.js'
 import { createProgress, type Progress } from '../report/progress.js'
 import { formatCounts, formatMs } from '../report/table.js'
 
@@ -19,6 +20,7 @@ Flags:
   --members N       members to seed, dealt across the ${DEMO_SCENARIOS.length} scenarios (default 100)
   --concurrency C   lifecycles running at once (default 32)
   --seed S          simulator seed (default 1)
+  --profile P       simulator profile: messy (what real MX sends, default) or clean (readable replies)
   --time-scale X    real time per simulated time for the simulator and the lifecycles (default 0.01)
   --db PATH         SQLite file to use (default: a fresh file in a new temp directory)
   -h, --help        show this help`
@@ -27,6 +29,7 @@ const FLAGS = {
   members: { type: 'string' },
   concurrency: { type: 'string' },
   seed: { type: 'string' },
+  profile: { type: 'string' },
   'time-scale': { type: 'string' },
   db: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -42,12 +45,13 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const concurrency = intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 })
   const seed = intFlag('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1 })
   const timeScale = floatFlag('time-scale', flags['time-scale'], 0.01, { min: 0.001, max: 1 })
+  const profile = profileFlag(flags.profile, 'messy')
   if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db needs a file path')
   if (members < DEMO_SCENARIOS.length) {
     ctx.err(`note: ${members} members cover only the first ${members} of ${DEMO_SCENARIOS.length} scenarios`)
   }
   ctx.err(
-    `Seeding ${members} members; simulator and lifecycles on one clock at time scale ${timeScale}` +
+    `Seeding ${members} members (${profile} simulator); simulator and lifecycles on one clock at time scale ${timeScale}` +
       ` (1 simulated minute = ${formatMs(60_000 * timeScale)})`,
   )
   let phase: DemoPhase | undefined
@@ -57,6 +61,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       members,
       concurrency,
       seed,
+      profile,
       timeScale,
       ...(flags.db === undefined ? {} : { dbPath: resolve(flags.db) }),
     },

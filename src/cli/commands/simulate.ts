@@ -1,5 +1,5 @@
 import type { KnownStatus } from '../../domain/index.js'
-import { startSimulator, type Simulator } from '../../simulator/index.js'
+import { startSimulator, type Profile, type Simulator } from '../../simulator/index.js'
 import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
 
 /** `mx-reconnect simulate`: the simulator on its own (simulator.md "CLI"; docs/simulator.md). */
@@ -11,7 +11,9 @@ Serves MX's SSO, MDX Real Time and Nexus APIs from the local simulator until sto
 Flags:
   --port N           port on the host (default 4010; 0 picks a free one)
   --host H           address to bind (default 127.0.0.1)
-  --seed N           seed for guids, tokens and the API key (default 1)
+  --seed N           seed for guids, tokens, the API key and the messy profile (default 1)
+  --profile P        clean (readable replies, default) or messy (what real MX sends: mixed
+                     timestamp formats, "null" strings, missing and extra keys, short replies)
   --time-scale X     real time per simulated time; 0.01 = 100x faster, 0 = frozen (default 1)
   --members N        seed N members across the scenarios (default 0)
   --job-ms N         simulated ms per job phase (default 4000)
@@ -26,6 +28,7 @@ const FLAGS = {
   port: { type: 'string' },
   host: { type: 'string' },
   seed: { type: 'string' },
+  profile: { type: 'string' },
   'time-scale': { type: 'string' },
   members: { type: 'string' },
   'job-ms': { type: 'string' },
@@ -36,6 +39,20 @@ const FLAGS = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
+
+/**
+ * `--profile`: `clean` or `messy` (docs/simulator.md "Profiles").
+ *
+ * @example
+ * ```ts
+ * profileFlag('messy', 'clean') // 'messy'
+ * ```
+ */
+export function profileFlag(value: string | undefined, fallback: Profile): Profile {
+  if (value === undefined) return fallback
+  if (value === 'clean' || value === 'messy') return value
+  throw new UsageError(`--profile must be clean or messy (got "${value}")`)
+}
 
 /** Scenarios `--members N` cycles through: one row per kind of broken (or healthy) connection. */
 export const SEED_SCENARIOS: readonly {
@@ -97,6 +114,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   }
   const port = intFlag('port', flags.port, 4010, { min: 0, max: 65535 })
   const seedValue = intFlag('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1 })
+  const profile = profileFlag(flags.profile, 'clean')
   const timeScale = floatFlag('time-scale', flags['time-scale'], 1, { min: 0, max: 1000 })
   const members = intFlag('members', flags.members, 0, { min: 0, max: 1_000_000 })
   const jobMs = intFlag('job-ms', flags['job-ms'], 4000, { min: 0 })
@@ -110,6 +128,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       port,
       host: flags.host ?? '127.0.0.1',
       seed: seedValue,
+      profile,
       timeScale,
       jobDurationMs: jobMs,
       control: flags['no-control'] !== true,
@@ -135,12 +154,13 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     clientId: sim.clientId,
     apiKey: sim.apiKey,
     seed: seedValue,
+    profile,
     timeScale,
     members: seeded,
   }
   if (flags.json === true) ctx.out(JSON.stringify(info))
   else {
-    ctx.out(`mx-reconnect simulator (seed ${seedValue}, time scale ${timeScale})`)
+    ctx.out(`mx-reconnect simulator (seed ${seedValue}, ${profile} profile, time scale ${timeScale})`)
     ctx.out(`  Nexus URL    ${sim.nexusUrl}`)
     ctx.out(`  SSO URL      ${sim.ssoUrl}`)
     ctx.out(`  MDX URL      ${sim.mdxUrl}`)

@@ -29,7 +29,7 @@ export function scenarioTable(result: DemoResult): string[] {
     return [
       [
         scenario.name,
-        scenario.seed,
+        scenario.seed ?? 'null',
         typed(scenario),
         scenario.story,
         String(results.length),

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import type { LifecycleOutput, Outcome } from '../../../machines/member-lifecycle/index.js'
 import { createNexusClient } from '../../client/create-nexus-client.js'
 import { createReconnector, type ReconnectorEvent, type SweepProgress } from '../../reconnector/index.js'
-import { startSimulator, type Simulator } from '../../simulator/index.js'
+import { startSimulator, type Profile, type Simulator } from '../../simulator/index.js'
 import { sqliteStore } from '../../stores/index.js'
 import { seedDemoMembers } from './seed.js'
 import { createTestUsers, type SeededMember } from './test-user.js'
@@ -21,6 +21,8 @@ export interface DemoOptions {
   readonly members: number
   readonly concurrency: number
   readonly seed: number
+  /** Simulator profile (docs/simulator.md "Profiles"); default `messy`, what real MX sends. */
+  readonly profile?: Profile
   /** Real time per simulated time, for the simulator and the lifecycle policy alike (e.g. 0.01). */
   readonly timeScale: number
   /** SQLite file; default a fresh file in a new temp directory. */
@@ -128,6 +130,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
   // The request log gives the calls per member; size it so no entry of this run is dropped.
   const sim = await startSimulator({
     seed: options.seed,
+    profile: options.profile ?? 'messy',
     timeScale,
     logLimit: Math.max(100_000, options.members * LOG_ENTRIES_PER_MEMBER),
   })

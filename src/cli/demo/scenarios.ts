@@ -17,8 +17,8 @@ export type MfaBehaviour = 'correct' | 'wrong' | 'never'
 export interface DemoScenario {
   /** Short name, unique. */
   readonly name: string
-  /** The `connection_status` the member is seeded in (§4). */
-  readonly seed: KnownStatus
+  /** The `connection_status` the member is seeded in (§4); null: no status, no credentials. */
+  readonly seed: KnownStatus | null
   /** Institution code in the simulator's catalogue (default `mxbank`). */
   readonly institution?: string
   /** The password MX holds before the user is asked (it picks the rounds of a seeded CHALLENGED job). */
@@ -43,7 +43,7 @@ export const GOOD_PASSWORD = '<good password>'
 
 const row = (
   name: string,
-  seed: KnownStatus,
+  seed: KnownStatus | null,
   userPassword: string | null,
   mfa: MfaBehaviour,
   expected: Outcome,
@@ -89,6 +89,11 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   row('expired', 'EXPIRED', null, 'correct', 'connected', 'answers MFA of a fresh aggregation', {
     storedPassword: 'token',
   }),
+  // Transient statuses with no job running: the lifecycle must start one (§4, §8.0), never just poll.
+  row('reconnected', 'RECONNECTED', null, 'correct', 'connected', 'enters the one-time code', {
+    storedPassword: 'password',
+  }),
+  row('created-idle', 'CREATED', null, 'correct', 'connected', 'nothing asked'),
   row('connected', 'CONNECTED', null, 'correct', 'connected', 'nothing to do'),
   row('seeded-locked', 'LOCKED', null, 'correct', 'needsUserAtInstitution', 'nothing asked'),
   row('seeded-degraded', 'DEGRADED', null, 'correct', 'retryLater', 'nothing asked'),
@@ -97,7 +102,10 @@ export const DEMO_SCENARIOS: readonly DemoScenario[] = [
   }),
   row('discontinued', 'DISCONTINUED', null, 'correct', 'unrecoverable', 'nothing asked'),
   row('closed', 'CLOSED', null, 'correct', 'unrecoverable', 'nothing asked'),
-  row('disabled', 'DISABLED', null, 'correct', 'unrecoverable', 'nothing asked'),
+  // §4: aggregation only paused, the member still counts as connected.
+  row('disabled', 'DISABLED', null, 'correct', 'retryLater', 'nothing asked'),
+  // §4: null is a member without credentials (e.g. manual): nothing to aggregate.
+  row('no-status', null, null, 'correct', 'unrecoverable', 'nothing asked'),
 ]
 
 /** The scenario of the `index`-th seeded member (round-robin, so any N covers the first N scenarios). */
