@@ -52,7 +52,8 @@ function parse(c: Captured): SweepReport {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 21, timeScale: 0.01 })
+  // A challenge lives a simulated day (14 real minutes): a loaded machine must not expire it mid-test.
+  sim = await startSimulator({ seed: 21, timeScale: 0.01, challengeTtlMs: 24 * 3_600_000 })
   dir = mkdtempSync(join(tmpdir(), 'mx-sweep-test-'))
   SEEDS.forEach((seed, i) => {
     const userId = USERS[i % USERS.length] ?? 'sweep-user-a'
@@ -142,6 +143,103 @@ describe('mx-reconnect sweep --json', () => {
     }
     const mine = [...expected.keys()].filter((g) => sim.member(g).userId === USERS[0])
     for (const report of reports) expect(report.members.map((m) => m.memberGuid).sort()).toEqual(mine.sort())
+  })
+})
+
+describe('mx-reconnect sweep, a user unknown at MX (issue 10 item 5)', () => {
+  // `ghost-user` was never created at the simulator (as a user deleted at MX): SSO answers 404 for it.
+  const WITH_GHOST = [...USERS.slice(0, 1), 'ghost-user', ...USERS.slice(1)]
+
+  it('--json: every other user is swept and stored; the failure is that user’s row; exit 3', async () => {
+    const users = file('ghost.json', JSON.stringify(WITH_GHOST))
+    const db = join(dir, 'ghost.db')
+    const { code, c } = await sweep(['--users', users, '--store', `sqlite:${db}`, '--json'])
+    expect(code, c.all()).toBe(3)
+    const report = parse(c)
+    expect(report.failures).toEqual([
+      {
+        userId: 'ghost-user',
+        error: expect.objectContaining({ _tag: 'HttpError', status: 404 }) as unknown,
+      },
+    ])
+    expect(report.failures[0]?.error.message).toMatch(/^SSO GET .*ghost-user.* answered HTTP 404/)
+    expect(report.members.map((m) => m.memberGuid).sort()).toEqual([...expected.keys()].sort())
+    for (const m of report.members) expect(m.outcome).toBe(expected.get(m.memberGuid))
+    expect(report.quarantined).toEqual([])
+    const store = sqliteStore(db)
+    try {
+      for (const guid of expected.keys()) expect((await store.get(guid))?.userId, guid).toBeDefined()
+    } finally {
+      await store.close()
+    }
+    expect(c.all()).not.toContain(sim.apiKey)
+  })
+
+  it('table: the failed user is a row with its reason; the summary and exit code say so', async () => {
+    const users = file('ghost-table.json', JSON.stringify(WITH_GHOST))
+    const { code, c } = await sweep(['--users', users, '--store', 'memory:'])
+    expect(code, c.all()).toBe(3)
+    const text = c.out.join('\n')
+    for (const guid of expected.keys()) expect(text).toContain(guid)
+    expect(text).toMatch(/^ghost-user +- +userFailed \(HTTP 404\)/m)
+    expect(text).toMatch(
+      /^Failed {5}user ghost-user: SSO GET \S+ answered HTTP 404.*\(the user is unknown at MX \(deleted\?\), or MX_CLIENT_ID is wrong\)$/m,
+    )
+    expect(text).toMatch(/^Users {6}4: 3 swept, 1 failed/m)
+    expect(text).toMatch(/^Exit {7}3: /m)
+    expect(c.err.filter((line) => !line.startsWith('sweep '))).toEqual([])
+  })
+
+  it('every user unknown: still a report (exit 3), not a fatal error', async () => {
+    const users = file('ghosts.json', JSON.stringify(['ghost-1', 'ghost-2']))
+    const { code, c } = await sweep(['--users', users, '--store', 'memory:', '--json'])
+    expect(code, c.all()).toBe(3)
+    const report = parse(c)
+    expect(report.members).toEqual([])
+    expect(report.failures.map((f) => [f.userId, f.error.status]).sort()).toEqual([
+      ['ghost-1', 404],
+      ['ghost-2', 404],
+    ])
+  })
+
+  it('every user reachable: exit 0 and no failure rows', async () => {
+    const users = file('reachable.json', JSON.stringify(USERS))
+    const { code, c } = await sweep(['--users', users, '--store', 'memory:', '--json'])
+    expect(code, c.all()).toBe(0)
+    expect(parse(c)).toMatchObject({ failures: [], quarantined: [] })
+  })
+})
+
+describe('mx-reconnect sweep, a user deadline that passed (issue 10 item 8)', () => {
+  it('a later sweep reports the member needsCredentials with its reason, not a silent flip', async () => {
+    const userId = 'sweep-user-deadline'
+    const memberGuid = sim.createMember({ userId, status: 'DENIED' })
+    const users = file('deadline.json', JSON.stringify([userId]))
+    const db = join(dir, 'deadline.db')
+    // --time-scale 0.005: the user has 15 min × 0.005 = 4.5 s to answer (time enough for a loaded machine
+    // to park the member in the first run, before the deadline).
+    const args = ['--users', users, '--store', `sqlite:${db}`, '--time-scale', '0.005']
+    const first = await sweep(args)
+    expect(first.code, first.c.all()).toBe(0)
+    expect(first.c.out.join('\n')).toMatch(new RegExp(`${memberGuid} +awaitingUser \\(credentials\\)`))
+    // Wait until the stored deadline has passed (a known instant, not a guess at how fast anything runs).
+    const store = sqliteStore(db)
+    const wakeAt = (await store.get(memberGuid))?.wakeAt
+    await store.close()
+    expect(wakeAt).toEqual(expect.any(Number))
+    while (Date.now() <= (wakeAt ?? 0))
+      await new Promise((r) => setTimeout(r, (wakeAt ?? 0) - Date.now() + 1))
+    // A new run on the same store: the overdue deadline ends the member, and the report says why.
+    const second = await sweep([...args, '--json'])
+    expect(second.code, second.c.all()).toBe(0)
+    expect(parse(second.c).members).toEqual([
+      expect.objectContaining({
+        memberGuid,
+        outcome: 'needsCredentials',
+        connectionStatus: 'DENIED',
+        reason: 'userDeadlinePassed',
+      }),
+    ])
   })
 })
 
