@@ -33,9 +33,11 @@ const echo = (body: string) => ({
 
 beforeAll(async () => {
   mx = await startFakeMx()
+  // Calls that must succeed get a generous deadline: a loaded machine must not turn them into timeouts
+  // (issue 10, item 7). The timeout path below uses its own client and a reply that never comes.
   client = createNexusClient({
     ...mx.config,
-    timeoutMs: 100,
+    timeoutMs: 10_000,
     retry: { baseDelayMs: 1, maxDelayMs: 5 },
     logger: (line) => lines.push(line),
   })
@@ -71,9 +73,21 @@ describe('secrets never reach errors or logs', () => {
     mx.override = (r) => (r.method === 'PUT' ? { destroy: true } : undefined)
     await capture(client.updateMember({ ...u, credentials }))
     mx.override = undefined
-    mx.delay = (r) => (r.method === 'PUT' ? 300 : undefined)
-    await capture(client.resumeAggregation({ ...u, answers }))
-    mx.delay = undefined
+    // A timeout with answers in flight: the server holds the reply until the client has given up, so
+    // the timeout fires whatever the machine's speed (no race between a delay and a deadline).
+    const timing = createNexusClient({
+      ...mx.config,
+      timeoutMs: 1_000,
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      logger: (line) => lines.push(line),
+    })
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    mx.gate = (r) => (r.method === 'PUT' ? held : Promise.resolve())
+    await capture(timing.resumeAggregation({ ...u, answers }))
+    mx.gate = undefined
+    release()
+    await timing.close()
 
     // Session rejected twice, and SSO refusing the key.
     mx.override = (r) => (r.path.startsWith('/nexus/members') ? { status: 401 } : undefined)
