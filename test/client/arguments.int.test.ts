@@ -1,7 +1,7 @@
 import { Effect, Either } from 'effect'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createNexusClient, type NexusClient } from '../../src/client/index.js'
-import { ArgumentError, HttpError } from '../../src/domain/index.js'
+import { ArgumentError, classify, HttpError } from '../../src/domain/index.js'
 import { NexusApi } from '../../src/services/nexus-api.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 
@@ -56,6 +56,7 @@ describe('user ids', () => {
   ])('userId %s is refused before SSO is asked', async (_, userId, message) => {
     const error = await refusal(() => c().readMember!({ userId, memberGuid }))
     expect(error).toMatchObject({ _tag: 'ArgumentError', method: 'readMember', field: 'userId' })
+    expect(classify(error)).toBe('fatal')
     expect(error.message).toBe(`readMember: userId ${message}`)
     await refusal(() => c().listMembers!({ userId }))
     nothingSent()
