@@ -210,12 +210,18 @@ describe('NexusApi: transient retries (rule 6)', () => {
   })
 
   it('does not retry a write after a timeout: it may have landed', async () => {
-    open({ timeoutMs: 50 })
+    // 1 s: the calls that must succeed never time out on a busy machine; the PUT's reply is held until
+    // the client gave up, so its timeout fires whatever the machine's speed.
+    open({ timeoutMs: 1_000 })
     await client.readMember({ ...user, memberGuid: 'MBR-0' }) // open the session first
-    mx.delay = (r) => (r.method === 'PUT' ? 500 : undefined)
+    let release = () => {}
+    const held = new Promise<void>((resolve) => (release = resolve))
+    mx.gate = (r) => (r.method === 'PUT' ? held : Promise.resolve())
     const error = await rejection(
       client.updateMember({ ...user, memberGuid: 'MBR-1', credentials: [{ guid: 'CRD-1', value: 'v' }] }),
     )
+    mx.gate = undefined
+    release()
     expect(error).toBeInstanceOf(TransportError)
     expect(error).toMatchObject({ reason: 'timeout', sent: true })
     expect(sent('PUT', '/members/MBR-1')).toHaveLength(1)

@@ -160,9 +160,11 @@ describe('NexusClient against the simulator', () => {
   it('does not retry a write after a timeout', async () => {
     sim.createUser({ id: 'u1' })
     const guid = sim.createMember({ userId: 'u1', status: 'DENIED' })
-    connect({ timeoutMs: 100 })
+    // 1 s for the calls that must succeed; the slow PUT's reply comes 2 s later, after the client's
+    // deadline (both timers in this process: the earlier one fires first however busy the machine).
+    connect({ timeoutMs: 1_000 })
     const fields = await client.listMemberCredentials({ userId: 'u1', memberGuid: guid })
-    sim.faults.inject({ method: 'PUT', path: /^\/members\//, kind: 'latency', latencyMs: 300, times: 1 })
+    sim.faults.inject({ method: 'PUT', path: /^\/members\//, kind: 'latency', latencyMs: 3_000, times: 1 })
     const sentBefore = client.stats().requests
     const error: unknown = await client
       .updateMember({
@@ -175,7 +177,7 @@ describe('NexusClient against the simulator', () => {
     expect(error).toMatchObject({ reason: 'timeout', sent: true })
     expect(client.stats().requests - sentBefore).toBe(1)
     // The slow write did land: repeating it would have been a second update.
-    await expect.poll(() => log('PUT', /^\/members\//).length, { timeout: 5_000 }).toBe(1)
+    await expect.poll(() => log('PUT', /^\/members\//).length, { timeout: 15_000 }).toBe(1)
   })
 
   it('malformed or truncated JSON is a DecodeError', async () => {

@@ -103,8 +103,10 @@ describe('Transport', () => {
   })
 
   it('maps the per-request deadline to a timeout that may have been sent', async () => {
-    server.setHandler(() => ({ body: {}, delayMs: 1_000 }))
-    const t = transportFor(server.url, { timeoutMs: 50 })
+    // A deadline long enough to connect on a busy machine; the reply comes later still (both timers in
+    // this process: the earlier one fires first).
+    server.setHandler(() => ({ body: {}, delayMs: 3_000 }))
+    const t = transportFor(server.url, { timeoutMs: 1_000 })
     const error = failureOf(await t.send())
     await t.close()
     expect(error).toMatchObject({ _tag: 'TransportError', reason: 'timeout', sent: true })
