@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createActor, fromPromise, toPromise } from 'xstate'
 import { describe, expect, it } from 'vitest'
-import { memberLifecycleMachine, type LifecycleOutput } from '../../machines/member-lifecycle/index.js'
+import {
+  memberLifecycleMachine,
+  type ChallengesRead,
+  type CredentialsRead,
+  type LifecycleOutput,
+  type MemberRead,
+  type MemberRequest,
+  type OAuthUri,
+  type ReadMemberInput,
+  type Triggered,
+} from '../../machines/member-lifecycle/index.js'
 import { KNOWN_STATUSES } from '../../src/domain/connection-status.js'
 import { challenges, fields, member, T0 } from '../support/lifecycle-fixtures.js'
 
@@ -21,19 +31,25 @@ type Request = 'read' | 'aggregate' | 'credentials' | 'challenges' | 'oauth'
 async function runStatic(status: string | null, aggregating: boolean) {
   const requests: Request[] = []
   let now = T0
-  const stamp = (request: Request | undefined, value: object) => {
-    if (request) requests.push(request)
+  const stamp = <T extends object>(request: Request, value: T): Promise<T & { at: number }> => {
+    requests.push(request)
     now += 1
     return Promise.resolve({ at: now, ...value })
   }
   const read = () => stamp('read', { member: member(status, { is_being_aggregated: aggregating }) })
   const machine = memberLifecycleMachine.provide({
     actors: {
-      readMember: fromPromise(read),
-      listCredentials: fromPromise(() => stamp('credentials', { fields: fields({}) })),
-      listChallenges: fromPromise(() => stamp('challenges', { challenges: challenges('TEXT') })),
-      aggregateMember: fromPromise(() => stamp('aggregate', {})),
-      oauthWindowUri: fromPromise(() => stamp('oauth', { uri: 'https://oauth.example/x' })),
+      readMember: fromPromise<MemberRead, ReadMemberInput>(read),
+      listCredentials: fromPromise<CredentialsRead, MemberRequest>(() =>
+        stamp('credentials', { fields: fields({}) }),
+      ),
+      listChallenges: fromPromise<ChallengesRead, MemberRequest>(() =>
+        stamp('challenges', { challenges: challenges('TEXT') }),
+      ),
+      aggregateMember: fromPromise<Triggered, MemberRequest>(() => stamp('aggregate', {})),
+      oauthWindowUri: fromPromise<OAuthUri, MemberRequest>(() =>
+        stamp('oauth', { uri: 'https://oauth.example/x' }),
+      ),
       wait: fromPromise<{ at: number }, { until: number }>(({ input }) => {
         now = Math.max(now, input.until)
         return Promise.resolve({ at: now })
