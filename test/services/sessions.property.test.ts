@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { createNexusClient } from '../../src/client/index.js'
 import { startFakeMx } from '../support/fake-mx.js'
+import { fcParams } from '../support/fc-params.js'
 
 // The single-flight session cache under every interleaving fast-check picks: when callers start, when
 // MX answers each SSO / session / member request, and when MX expires every session (§1.5). Real HTTP
@@ -72,7 +73,7 @@ describe('Sessions single flight (fc.scheduler)', () => {
           expect(opened(userId)).toBe(1)
         }
       }),
-      { numRuns: 60 },
+      fcParams('sessions: single flight', 60),
     )
   })
 
@@ -86,7 +87,7 @@ describe('Sessions single flight (fc.scheduler)', () => {
         })
         for (const userId of new Set(who)) expect(opened(userId)).toBeLessThanOrEqual(2)
       }),
-      { numRuns: 80 },
+      fcParams('sessions: expiry renews once', 80),
     )
   })
 })

@@ -11,6 +11,7 @@ import {
 import { advanceMember } from '../../src/simulator/jobs.js'
 import type { SimRequest, StepResult } from '../../src/simulator/protocol.js'
 import { seedMember } from '../../src/simulator/seed.js'
+import { fcParams } from '../support/fc-params.js'
 
 // simulator.md / issue 3 "Done when": no request sequence can make the model throw or reach an inconsistent
 // member. Sequences mix well-formed lifecycle calls (with valid, stale, wrong and missing parts), time
@@ -440,7 +441,7 @@ describe('model properties', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      fcParams('simulator model: consistency', 300),
     )
   })
 
@@ -460,7 +461,7 @@ describe('model properties', () => {
           }
         },
       ),
-      { numRuns: 200, seed: 42 },
+      fcParams('simulator model: reach', 200),
     )
     for (const expected of [
       'CONNECTED',
@@ -496,7 +497,7 @@ describe('model properties', () => {
           expect(a.responses).toEqual(b.responses)
         },
       ),
-      { numRuns: 50 },
+      fcParams('simulator model: determinism', 50),
     )
   })
 })
