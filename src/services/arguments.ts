@@ -11,19 +11,25 @@ import type { NexusError } from '../domain/index.js'
  * and the field, never a value: a credential value or an MFA answer is a secret (house rule 8).
  */
 
-/** Longest user id or guid accepted (MX guids are ~40 characters; this only stops absurd input). */
-const MAX_ID = 1024
+/**
+ * Longest user id or guid accepted (MX guids are ~40 characters; this only stops absurd input). The same
+ * limits as the reconnector's checks (src/reconnector/args.ts).
+ */
+const MAX_ID = 256
 /** Most credential fields or MFA answers in one call (MX sends a handful). */
 const MAX_PAIRS = 100
+
+/** Control characters and lone surrogates: never in an id. */
+const BAD_TEXT = /[\p{Cc}\p{Cs}]/u
 
 const userId = z
   .string({ error: (i) => `must be a non-empty string (got ${kindOf(i.input)})` })
   .min(1, 'must be a non-empty string')
   .max(MAX_ID, `must be at most ${MAX_ID} characters`)
+  .refine((s) => !BAD_TEXT.test(s), 'must not contain control characters')
 
 // One path segment: nothing that a URL parser or a proxy reads as structure.
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[/?#%\\\s\u0000-\u001f\u007f]/
+const UNSAFE = /[/?#%\\\s\p{Cc}\p{Cs}]/u
 const guid = z
   .string({ error: (i) => `must be a non-empty string (got ${kindOf(i.input)})` })
   .min(1, 'must be a non-empty string')

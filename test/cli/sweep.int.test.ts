@@ -363,6 +363,30 @@ describe('mx-reconnect sweep, bad input', () => {
       1,
     ],
     [
+      'a member guid that would move the path',
+      () => [
+        '--users',
+        file('dots.json', '{"members":[{"userId":"u","memberGuid":".."}]}'),
+        '--store',
+        'memory:',
+      ],
+      undefined,
+      /users file .*dots\.json: members\[0\]\.memberGuid must not be \. or \.\./,
+      1,
+    ],
+    [
+      'a member guid with a slash',
+      () => [
+        '--users',
+        file('slash.json', '{"members":[{"userId":"u","memberGuid":"MBR-1/credentials"}]}'),
+        '--store',
+        'memory:',
+      ],
+      undefined,
+      /users file .*slash\.json: members\[0\]\.memberGuid must be a guid/,
+      1,
+    ],
+    [
       'an empty list',
       () => ['--users', file('empty.json', '[]'), '--store', 'memory:'],
       undefined,

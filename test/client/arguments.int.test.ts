@@ -53,6 +53,8 @@ describe('user ids', () => {
     ['null', null, 'must be a non-empty string (got null)'],
     ['a number', 42, 'must be a non-empty string (got number)'],
     ['an empty string', '', 'must be a non-empty string'],
+    ['with a control character', 'user\u0000x', 'must not contain control characters'],
+    ['of 257 characters', 'u'.repeat(257), 'must be at most 256 characters'],
   ])('userId %s is refused before SSO is asked', async (_, userId, message) => {
     const error = await refusal(() => c().readMember!({ userId, memberGuid }))
     expect(error).toMatchObject({ _tag: 'ArgumentError', method: 'readMember', field: 'userId' })
@@ -88,6 +90,8 @@ describe('guids cannot move the path', () => {
     'MBR-1#x',
     '%2e%2e',
     'a b',
+    'MBR-\u0007',
+    'M'.repeat(257),
     '',
     'a\\b',
   ])('memberGuid %j is refused on every member call', async (guid) => {

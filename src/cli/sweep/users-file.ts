@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { memberGuidSchema, userIdSchema } from '../../reconnector/args.js'
 import type { MemberRef } from '../../reconnector/index.js'
 
 /**
@@ -60,9 +61,31 @@ function check(json: unknown, name: string): SweepTarget {
     throw new UsersFileError(`users file ${name}: ${issue?.code === 'unrecognized_keys' ? '' : where}${why}`)
   }
   const data = parsed.data as z.infer<(typeof SHAPES)[keyof typeof SHAPES]>
-  if (Array.isArray(data)) return { userIds: unique(data, (u) => u) }
-  if ('userIds' in data) return { userIds: unique(data.userIds, (u) => u) }
+  if (Array.isArray(data)) return { userIds: unique(checkIds(data, '', name), (u) => u) }
+  if ('userIds' in data) return { userIds: unique(checkIds(data.userIds, 'userIds', name), (u) => u) }
+  data.members.forEach((m, i) => {
+    checkId(userIdSchema, m.userId, `members[${i}].userId`, name)
+    checkId(memberGuidSchema, m.memberGuid, `members[${i}].memberGuid`, name)
+  })
   return { members: unique(data.members, (m) => m.memberGuid) }
+}
+
+/** Checks an id with the reconnector's own rule, so a bad one is named here, not refused mid-sweep. */
+function checkId(schema: z.ZodType, value: string, where: string, name: string): void {
+  const result = schema.safeParse(value)
+  if (!result.success) {
+    throw new UsersFileError(
+      `users file ${name}: ${where} ${result.error.issues[0]?.message ?? 'is invalid'}`,
+    )
+  }
+}
+
+/** Checks every user id; `key` names the list (`''` for a JSON array, `'line'` for a text file). */
+function checkIds(ids: readonly string[], key: string, name: string): readonly string[] {
+  ids.forEach((id, i) =>
+    checkId(userIdSchema, id, key === 'line' ? `user id #${i + 1}` : `${key}[${i}]`, name),
+  )
+  return ids
 }
 
 /** Parses the text of a users file. Throws {@link UsersFileError}. */
@@ -78,7 +101,7 @@ export function parseUsersFile(text: string, name: string): SweepTarget {
     if (userIds.some((u) => /\s/.test(u))) {
       throw new UsersFileError(`users file ${name}: put one user id per line (ids have no spaces)`)
     }
-    return { userIds: unique(userIds, (u) => u) }
+    return { userIds: unique(checkIds(userIds, 'line', name), (u) => u) }
   }
   let json: unknown
   try {
