@@ -45,7 +45,8 @@ const oneLine = (error: unknown): string =>
 
 /**
  * Runs `mx-reconnect` with `argv` (without node and script); resolves to the exit code: 0 success,
- * 1 failure, 2 bad usage.
+ * 1 failure, 2 bad usage; a command may add its own (`sweep`: 3 done with failed users or set-aside rows,
+ * 130 stopped).
  *
  * @example
  * ```ts

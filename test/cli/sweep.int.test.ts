@@ -277,7 +277,7 @@ describe('mx-reconnect sweep, stopped', () => {
     expect(await main(['sweep', '--users', users, '--store', `sqlite:${db}`], ctx)).toBe(130)
     expect(c.out).toEqual([])
     expect(c.err.at(-1)).toMatch(
-      /^stopped \(SIGINT\); every lifecycle's state is in the store \(sqlite:.*stopped\.db\)$/,
+      /^stopped \(SIGINT\); every lifecycle's state is in the store \(sqlite:.*stopped\.db\); finish it with mx-reconnect sweep --resume --store sqlite:.*stopped\.db$/,
     )
     const store = sqliteStore(db)
     try {
@@ -285,6 +285,12 @@ describe('mx-reconnect sweep, stopped', () => {
     } finally {
       await store.close()
     }
+    // The stopped sweep is finished by --resume (the same owner: its leases were released on the stop).
+    const resumed = await sweep(['--resume', '--store', `sqlite:${db}`, '--json'])
+    expect(resumed.code, resumed.c.all()).toBe(0)
+    expect(parse(resumed.c).members).toEqual([
+      expect.objectContaining({ memberGuid, userId: 'sweep-user-slow', outcome: 'connected' }),
+    ])
   })
 })
 

@@ -164,7 +164,9 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     ])
     progress.finish()
     if ('stopped' in outcome) {
-      ctx.err(`stopped (${outcome.stopped}); every lifecycle's state is in the store (${description})`)
+      const next =
+        path === undefined ? '' : `; finish it with mx-reconnect sweep --resume --store ${storeUrl}`
+      ctx.err(`stopped (${outcome.stopped}); every lifecycle's state is in the store (${description})${next}`)
       return EXIT.stopped
     }
     const userCount = target !== undefined && 'userIds' in target ? target.userIds.length : undefined
