@@ -21,6 +21,9 @@ export default defineConfig({
     ],
     // Properties run a quarter of their runs (test/support/fc-params.ts): each mutant reruns them.
     env: { MX_FC_RUNS_SCALE: '0.25' },
+    // One module registry for all test files: each mutant run would otherwise re-import xstate, effect and
+    // undici per file (most of a run's time on a small machine).
+    isolate: false,
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },
