@@ -8,6 +8,7 @@ import type {
 import { createMemberLifecycle } from './bridge/lifecycle.js'
 import type { LifecycleClock } from './bridge/clock.js'
 import type { NexusClientApi, SecretValue } from './client/types.js'
+import { checkArguments } from './services/arguments.js'
 
 /** Gives values for a prompt, or `undefined` to leave the lifecycle waiting until its deadline. */
 export type SecretProvider<TPrompt> = (
@@ -48,6 +49,7 @@ async function ask<T>(
 /**
  * Runs one member lifecycle to its outcome: reads the member, asks the providers for exactly what is
  * needed (credentials, MFA answers), and resolves with the machine's output (lifecycle.md, Output).
+ * Rejects with `ArgumentError` (naming the field) for a missing or malformed option, before any I/O.
  *
  * @example
  * ```ts
@@ -64,6 +66,9 @@ async function ask<T>(
  * ```
  */
 export function reconnectMember(options: ReconnectMemberOptions): Promise<LifecycleOutput> {
+  // Arguments first (ArgumentError, before any I/O): never a raw TypeError, never a request for "undefined".
+  const bad = checkArguments('reconnectMember', options)
+  if (bad !== undefined) return Promise.reject(bad)
   const lifecycle = createMemberLifecycle(options.client, options.clock ? { clock: options.clock } : {})
   const actor = lifecycle.start(
     {

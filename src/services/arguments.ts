@@ -52,6 +52,8 @@ const pairs = z
 
 const signal = z.custom<AbortSignal>((v) => v instanceof AbortSignal, 'must be an AbortSignal').optional()
 
+const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function', 'must be a function')
+
 const user = { userId, signal }
 const memberArgs = z.object({ ...user, memberGuid: guid })
 
@@ -71,6 +73,23 @@ const SCHEMAS = {
   aggregateMember: memberArgs,
   readJob: z.object({ ...user, jobGuid: guid }),
   oauthWindowUri: memberArgs,
+  // `reconnectMember(options)` (src/reconnect-member.ts): the member, the client and the providers.
+  reconnectMember: z.object({
+    userId,
+    memberGuid: guid,
+    signal,
+    client: z.custom<object>(
+      (v) =>
+        typeof v === 'object' &&
+        v !== null &&
+        typeof (v as Record<string, unknown>).readMember === 'function',
+      'must be a Nexus client (createNexusClient)',
+    ),
+    credentials: fn.optional(),
+    mfa: fn.optional(),
+    inspect: fn.optional(),
+    policy: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
+  }),
 } as const
 
 /** A Nexus call whose arguments are checked. */

@@ -2,6 +2,7 @@ import { Effect, Either } from 'effect'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createNexusClient, type NexusClient } from '../../src/client/index.js'
 import { ArgumentError, classify, HttpError } from '../../src/domain/index.js'
+import { reconnectMember } from '../../src/reconnect-member.js'
 import { NexusApi } from '../../src/services/nexus-api.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 
@@ -197,5 +198,47 @@ describe('the Effect API checks too', () => {
     )
     expect(Either.isLeft(dots) && dots.left._tag).toBe('ArgumentError')
     nothingSent()
+  })
+})
+
+describe('reconnectMember checks its options too', () => {
+  const run = (options: unknown) =>
+    refusal(() => reconnectMember(options as Parameters<typeof reconnectMember>[0]))
+
+  it.each([
+    ['no options', () => undefined, 'arguments', 'arguments must be an object (got undefined)'],
+    [
+      'userId undefined',
+      () => ({ client, memberGuid }),
+      'userId',
+      'userId must be a non-empty string (got undefined)',
+    ],
+    [
+      'memberGuid ".."',
+      () => ({ client, userId: 'args-user', memberGuid: '..' }),
+      'memberGuid',
+      'memberGuid must not be "." or ".."',
+    ],
+    [
+      'no client',
+      () => ({ userId: 'args-user', memberGuid }),
+      'client',
+      'client must be a Nexus client (createNexusClient)',
+    ],
+    [
+      'a provider that is not a function',
+      () => ({ client, userId: 'args-user', memberGuid, credentials: 'hunter2' }),
+      'credentials',
+      'credentials must be a function',
+    ],
+  ])('%s: ArgumentError, nothing sent', async (_, options, field, message) => {
+    const error = await run(options())
+    expect(error).toMatchObject({ method: 'reconnectMember', field, message: `reconnectMember: ${message}` })
+    nothingSent()
+  })
+
+  it('good options still run the lifecycle (a CONNECTED member connects)', async () => {
+    const output = await reconnectMember({ client, userId: 'args-user', memberGuid })
+    expect(output.outcome).toBe('connected')
   })
 })
