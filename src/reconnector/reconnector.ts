@@ -98,6 +98,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     lives,
     tracker,
     holder: ownership.holder,
+    emit,
   })
   // Leases are renewed for every live lifecycle by one interval, not one timer per actor.
   scheduler.every(Math.max(20, Math.floor(leaseMs / 3)), () => driver.renewAll())

@@ -8,7 +8,8 @@ import type { Driver } from './driver.js'
 import type { Lives } from './live.js'
 import { buildReport } from './report.js'
 import type { Tracker } from './tracker.js'
-import type { MemberRef, SweepProgress, SweepReport } from './types.js'
+import { ReconnectorError } from './errors.js'
+import type { MemberRef, ReconnectorEvent, SweepProgress, SweepReport } from './types.js'
 import type { Settlement } from './waiters.js'
 
 /** What reporting needs. */
@@ -20,6 +21,7 @@ export interface ReportingDeps {
   readonly lives: Lives
   readonly tracker: Tracker
   readonly holder: string
+  readonly emit: (event: ReconnectorEvent) => void
 }
 
 type OnProgress = ((progress: SweepProgress) => void) | undefined
@@ -63,16 +65,25 @@ export function createReporting(deps: ReportingDeps): Reporting {
     return { members: lists.flat(), failures }
   }
 
-  /** Starts (or joins) each member; a member whose row cannot be read is quarantined, not fatal. */
+  /**
+   * Starts (or joins) each member. One member's failure is that member's line, never the sweep's: a row
+   * that cannot be read is quarantined, a store failure or a close ends only its wait.
+   */
   async function beginAll(members: readonly MemberRef[], since: number, answerNow: boolean) {
     const early = new Map<string, Settlement>()
     for (const member of members) {
       try {
         await driver.begin(member, { since, answerNow })
       } catch (error) {
-        if (!isStoreError(error, 'corrupt')) throw error
-        lives.quarantine(member.memberGuid, error.message)
-        early.set(member.memberGuid, { view: undefined, quarantined: error.message })
+        const guid = member.memberGuid
+        if (isStoreError(error, 'corrupt')) {
+          lives.quarantine(guid, error.message)
+          early.set(guid, { view: undefined, quarantined: error.message })
+        } else {
+          deps.emit({ type: 'error', memberGuid: guid, error: toErrorData(error) })
+          const closed = error instanceof ReconnectorError && error.reason === 'closed'
+          early.set(guid, { view: undefined, reason: closed ? 'closed' : 'storeError' })
+        }
       }
     }
     return early
