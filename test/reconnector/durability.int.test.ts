@@ -301,6 +301,37 @@ describe('sweep journal, quarantine, stale reports (issue 11 items 5–7)', () =
     await store.close()
   })
 
+  it('a snapshot XState cannot restore, and a corrupt row read by settled/view: typed, quarantined', async () => {
+    const path = dbPath()
+    const store = sqliteStore(path)
+    const quiet = make(store, { quiet: true })
+    const members = seed('unrestorable', 2)
+    // Parked on the user: a real stored snapshot.
+    await quiet.r.sweep({ members })
+    await quiet.r.close()
+    const db = new Database(path)
+    db.prepare(
+      `UPDATE lifecycles SET snapshot = json_set(snapshot, '$.value', 'noSuchState'), wake_at = 0 WHERE member_guid = ?`,
+    ).run(members[0]!.memberGuid)
+    db.prepare(`UPDATE lifecycles SET outcome = 'nope{' WHERE member_guid = ?`).run(members[1]!.memberGuid)
+    db.close()
+    const { r } = make(store)
+    await expect(r.view(members[1]!.memberGuid)).rejects.toMatchObject({
+      _tag: 'StoreError',
+      reason: 'corrupt',
+    })
+    expect(await r.settled(members[1]!.memberGuid)).toBeUndefined()
+    const report = await r.resumeAll()
+    expect(report.quarantined.map((q) => q.memberGuid)).toEqual([members[0]!.memberGuid])
+    expect(report.members).toEqual([])
+    expect((await store.quarantined()).map((q) => q.memberGuid).sort()).toEqual(
+      members.map((m) => m.memberGuid).sort(),
+    )
+    expect(puts(members[0]!.memberGuid)).toBe(0)
+    await r.close()
+    await store.close()
+  })
+
   it('after a restart, a member whose user deadline passed is reported done, with why', async () => {
     const clock = shiftedClock()
     const store = sqliteStore(dbPath(), { clock: () => clock.now() })
