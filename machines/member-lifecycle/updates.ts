@@ -32,7 +32,10 @@ function counted(context: LifecycleContext, kind: PendingTrigger['kind'] | 'mfa'
  */
 export function afterRead(context: LifecycleContext, read: MemberRead): Patch {
   const member = toMemberView(read.member)
-  const idleReads = isIdleTransient(member.status, member.aggregating) ? (context.idleReads ?? 0) + 1 : 0
+  // Idle only when MX says so: a read without `is_being_aggregated` (sloppy payloads, §12) may hide a job.
+  const saysIdle = read.member.is_being_aggregated === false
+  const idle = saysIdle && isIdleTransient(member.status, member.aggregating)
+  const idleReads = idle ? (context.idleReads ?? 0) + 1 : 0
   const base: Patch = { observedAt: read.at, member, streak: 0, error: null, idleReads }
   const pending = context.pending
   if (pending === null) return base

@@ -50,6 +50,24 @@ describe('a member with no job running is acted on, not polled to the deadline (
     expect(seen.at(-1)).toBe(action)
   })
 
+  it('a read that does not say `is_being_aggregated` (sloppy MX) is not counted idle: keep polling', () => {
+    let snapshot = send(
+      start(),
+      done('loadingMember', { member: member('UPDATED', { is_being_aggregated: undefined }) }),
+    )
+    for (let i = 0; i < 5; i++) {
+      expect(where(snapshot)).toBe('waitingOnJob.sleeping')
+      const wake = snapshot.context.wakeAt!
+      snapshot = send(snapshot, done('pollTimer', {}, wake))
+      snapshot = send(
+        snapshot,
+        done('polling', { member: member('UPDATED', { is_being_aggregated: undefined }) }, wake + 10),
+      )
+    }
+    expect(where(snapshot)).toBe('waitingOnJob.sleeping')
+    expect(snapshot.context.idleReads).toBe(0)
+  })
+
   it('aggregations spent: CREATED with no job running → retryLater, not another aggregation', () => {
     const spent = at('loadingMember', { attempts: { credentials: 0, mfa: 5, service: 0 } })
     const next = send(spent, done('loadingMember', { member: member('CREATED') }))
