@@ -196,7 +196,7 @@ export function createDriver(deps: DriverDeps): Driver {
       if (deps.isClosed())
         throw new ReconnectorError({ reason: 'closed', memberGuid, message: 'reconnector is closed' })
       const record = await store.get(memberGuid)
-      const fresh = record && opts.since !== undefined && record.updatedAt >= opts.since
+      const fresh = record && opts.since !== undefined && record.updatedAt > opts.since
       if (record && (record.status !== 'done' || fresh || attempt >= 5)) {
         if (record.status !== 'done') void wake(memberGuid, opts.answerNow)
         return (await view(memberGuid)) ?? viewOfRecord(record)

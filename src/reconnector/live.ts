@@ -162,7 +162,13 @@ export function createLives(deps: LiveDeps): Lives {
     entry.chain = entry.chain.then(async () => {
       if (entry.lost) return
       try {
-        const update = { expectedVersion: entry.version, state, status, wakeAt: snapshot.context.wakeAt }
+        const update = {
+          expectedVersion: entry.version,
+          expectedOwner: ownership.holder,
+          state,
+          status,
+          wakeAt: snapshot.context.wakeAt,
+        }
         const record = await store.save(
           entry.ref.memberGuid,
           { ...update, snapshot: stored, ...(outcome ? { outcome } : {}) },
@@ -173,7 +179,11 @@ export function createLives(deps: LiveDeps): Lives {
         emit({ type: 'error', memberGuid: entry.ref.memberGuid, error: toErrorData(error) })
         // A conflict means another owner moved the record; any other failure means the next side effect
         // could not be preceded by its state. Either way this actor stops, and its waiters are told.
-        return lose(entry, isStoreError(error, 'conflict') ? 'versionConflict' : 'storeError')
+        const conflict = isStoreError(error, 'conflict')
+        return lose(
+          entry,
+          conflict ? (error.field === 'owner' ? 'leaseLost' : 'versionConflict') : 'storeError',
+        )
       }
       if (output) return finish(entry, output)
       maybeEvict(entry)

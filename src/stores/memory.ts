@@ -100,6 +100,15 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
     })
   }
 
+  function leasedElsewhere(memberGuid: string): StoreError {
+    return new StoreError({
+      reason: 'conflict',
+      field: 'owner',
+      memberGuid,
+      message: `member ${memberGuid} is leased to another holder`,
+    })
+  }
+
   function notFound(memberGuid: string): StoreError {
     return new StoreError({
       reason: 'notFound',
@@ -160,6 +169,8 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
             message: `member ${input.memberGuid} is at version ${row.version}, not ${input.expectedVersion}`,
           })
         }
+        if (input.expectedOwner !== null && row.owner !== input.expectedOwner)
+          throw leasedElsewhere(input.memberGuid)
         row.state = input.state
         row.status = input.status
         row.wakeAt = input.wakeAt

@@ -34,6 +34,8 @@ export interface PreparedCreate {
 export interface PreparedSave {
   readonly memberGuid: string
   readonly expectedVersion: number
+  /** null: any holder (or none). */
+  readonly expectedOwner: string | null
   readonly state: string
   readonly status: LifecycleStatus
   readonly wakeAt: number | null
@@ -92,6 +94,10 @@ export function prepareSave(
   return {
     memberGuid,
     expectedVersion: checkPositive(u.expectedVersion, 'update.expectedVersion', memberGuid),
+    expectedOwner:
+      u.expectedOwner === undefined
+        ? null
+        : checkText(u.expectedOwner, 'update.expectedOwner', undefined, memberGuid),
     state: checkState(u.state, 'update.state', memberGuid),
     status: checkStatus(u.status, 'update.status', memberGuid),
     wakeAt: checkOptionalTime(u.wakeAt, 'update.wakeAt', memberGuid),

@@ -115,6 +115,7 @@ function bind(
          owner = CASE WHEN @status = 'done' THEN NULL ELSE owner END,
          lease_until = CASE WHEN @status = 'done' THEN NULL ELSE lease_until END
        WHERE member_guid = @memberGuid AND version = @expectedVersion
+         AND (@expectedOwner IS NULL OR owner = @expectedOwner)
        RETURNING ${COLUMNS}`,
     ),
     version: db.prepare<[string], { version: number }>(
@@ -229,6 +230,7 @@ function bind(
     const row = stmt.save.get({
       memberGuid: input.memberGuid,
       expectedVersion: input.expectedVersion,
+      expectedOwner: input.expectedOwner,
       state: input.state,
       status: input.status,
       wakeAt: input.wakeAt,
@@ -240,6 +242,13 @@ function bind(
     if (row === undefined) {
       const current = stmt.version.get(input.memberGuid)
       if (current === undefined) throw notFound(input.memberGuid)
+      if (current.version === input.expectedVersion)
+        throw new StoreError({
+          reason: 'conflict',
+          field: 'owner',
+          memberGuid: input.memberGuid,
+          message: `member ${input.memberGuid} is leased to another holder`,
+        })
       throw new StoreError({
         reason: 'conflict',
         memberGuid: input.memberGuid,

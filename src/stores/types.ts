@@ -57,6 +57,11 @@ export interface NewLifecycleRecord {
 export interface LifecycleUpdate {
   /** The version the caller last read; the save fails with a `conflict` if the stored one differs. */
   readonly expectedVersion: number
+  /**
+   * When given, the lease holder the caller believes it is: the save fails with a `conflict` (`field:
+   * 'owner'`) when the member is leased to anyone else, so only the current holder can write.
+   */
+  readonly expectedOwner?: string
   readonly state: string
   readonly status: LifecycleStatus
   readonly wakeAt: number | null

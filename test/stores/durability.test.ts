@@ -46,6 +46,28 @@ describe.each(storeKinds(dir))('$name store: durability contract', (kind) => {
     })
   })
 
+  it('save with expectedOwner writes only for the current lease holder', async () => {
+    const { store } = setup()
+    const { record } = await store.create(newRecord('MBR-1'))
+    // No lease: nobody is the holder.
+    const refused = await rejection(store.save('MBR-1', change(record, { expectedOwner: 'a/1', state: 'x' })))
+    expect(refused).toMatchObject({ reason: 'conflict', field: 'owner', memberGuid: 'MBR-1' })
+    await store.acquire('MBR-1', 'a/1', 60_000)
+    const saved = await store.save('MBR-1', change(record, { expectedOwner: 'a/1', state: 'x' }))
+    expect(saved).toMatchObject({ version: 2, state: 'x', owner: 'a/1' })
+    await store.takeOver('MBR-1', 'a/1', 'b/1', 60_000)
+    const stale = await rejection(store.save('MBR-1', change(saved, { expectedOwner: 'a/1', state: 'y' })))
+    expect(stale).toMatchObject({ reason: 'conflict', field: 'owner' })
+    // A stale version is a version conflict, whoever holds the lease.
+    const old = await rejection(store.save('MBR-1', change(record, { expectedOwner: 'b/1' })))
+    expect(old).toMatchObject({ reason: 'conflict', expectedVersion: 1, actualVersion: 2 })
+    expect((await store.get('MBR-1'))?.state).toBe('x')
+    expect(await rejection(store.save('MBR-1', change(saved, { expectedOwner: '' })))).toMatchObject({
+      reason: 'invalid',
+      field: 'update.expectedOwner',
+    })
+  })
+
   it('journals sweeps with their members in order, lists open ones oldest first, and closes them', async () => {
     const { store } = setup()
     const members = [
