@@ -64,9 +64,12 @@ export interface ChallengePrompt {
 
 /** Attempts made so far (lifecycle.md, Output). */
 export interface Attempts {
-  /** Credential updates MX answered (or that a re-read shows took effect). */
+  /** Credential updates MX answered, whose reply was lost (decisions/0007), or that a re-read shows took effect. */
   readonly credentials: number
-  /** MFA rounds: answers MX answered, fresh aggregations after REJECTED/EXPIRED, empty challenge lists. */
+  /**
+   * MFA rounds: answers MX answered (or whose reply was lost), fresh aggregations (after REJECTED/EXPIRED,
+   * or for a member with no job running; a 409 counts too), empty challenge lists.
+   */
   readonly mfa: number
   /** Retries after retryable service failures. */
   readonly service: number
