@@ -368,6 +368,37 @@ describe('sweep journal, quarantine, stale reports (issue 11 items 5–7)', () =
   })
 })
 
+describe('host calls and providers at the edges', () => {
+  it('a provider that rejects leaves the member waiting on its user; host calls on idle members are no-ops', async () => {
+    const store = sqliteStore(dbPath())
+    const { r, events } = make(store, { credentials: () => Promise.reject(new Error('vault down')) })
+    const [member, other] = seed('edges', 2)
+    const progress: number[] = []
+    const report = await r.sweep({ members: [member!] }, { onProgress: (p) => progress.push(p.settled) })
+    expect(progress).toEqual([0, 1])
+    expect(report.members[0]).toMatchObject({ outcome: 'awaitingUser', connectionStatus: 'DENIED' })
+    expect(events.some((e) => e.type === 'error' && e.memberGuid === member!.memberGuid)).toBe(true)
+    // Never started here: nothing to submit to, cancel or route to.
+    expect(await r.submitCredentials(other!.memberGuid, [{ guid: 'CRD-1', value: 'x' }])).toEqual({
+      accepted: false,
+    })
+    expect(await r.cancel(other!.memberGuid)).toBeUndefined()
+    expect(await r.settled(other!.memberGuid)).toBeUndefined()
+    expect(
+      await r.handleWebhook({
+        type: 'CONNECTION_STATUS',
+        member_guid: other!.memberGuid,
+        connection_status: 'CONNECTED',
+      }),
+    ).toEqual({ routed: false, memberGuid: other!.memberGuid })
+    // Cancelled while parked on the user: rehydrated, cancelled, stored.
+    expect((await r.cancel(member!.memberGuid))?.outcome?.outcome).toBe('cancelled')
+    await r.close()
+    await r.close()
+    await store.close()
+  })
+})
+
 describe('typed argument errors before any I/O (issue 11 item 9)', () => {
   it('refuses loose arguments with ReconnectorError invalid, and sends nothing', async () => {
     const store = sqliteStore(dbPath())
