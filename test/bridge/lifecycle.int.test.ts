@@ -11,7 +11,8 @@ import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { inspectionJson } from '../support/lifecycle-harness.js'
 
 // The lifecycle over real HTTP: real client (undici) against the loopback simulator, one row of the
-// simulator's outcome table per test (simulator.md), session expiry mid-flow (§1.5) and 503/429 bursts.
+// simulator's outcome table per test (simulator.md), session expiry mid-flow (§1.5) and 503/429 bursts, in
+// the simulator's `messy` profile (what real MX sends: "null" strings, missing keys, short replies; issue 10).
 // Lifecycle, client and simulator share the simulator's scaled clock: 1 simulated second = 10 real ms.
 
 const SCALE = 0.01
@@ -23,7 +24,7 @@ let client: NexusClient
 let clock: LifecycleClock
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 7, timeScale: SCALE })
+  sim = await startSimulator({ seed: 7, timeScale: SCALE, profile: 'messy' })
   clock = { now: () => sim.now(), sleep: (ms, signal) => systemClock.sleep(ms * SCALE, signal) }
   client = createNexusClient({
     nexusUrl: sim.nexusUrl,

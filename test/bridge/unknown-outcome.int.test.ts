@@ -9,7 +9,8 @@ import { startSimulator, type FaultSpec, type Simulator } from '../../src/simula
 // Writes whose reply was lost (docs/decisions/0007-unknown-outcome-writes.md; issue 11 item 1): the
 // simulator applies the write, then resets the connection, breaks the body or answers 5xx. The lifecycle
 // must never send the same credentials or answers twice; it re-reads the member and goes on from there.
-// Real HTTP to the loopback simulator; 1 simulated second = 10 real ms.
+// Real HTTP to the loopback simulator in its `messy` profile (what real MX sends, issue 10); 1 simulated
+// second = 10 real ms.
 
 const SCALE = 0.01
 const USER = 'unknown-outcome-user'
@@ -28,7 +29,7 @@ const clock: LifecycleClock = {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 11, timeScale: SCALE })
+  sim = await startSimulator({ seed: 11, timeScale: SCALE, profile: 'messy' })
   client = createNexusClient({
     nexusUrl: sim.nexusUrl,
     ssoUrl: sim.ssoUrl,
