@@ -119,8 +119,8 @@ describe('lifecycle invariant checkers fire on a broken trace', () => {
       /did not submit/,
     )
     const changed = withLog(denied, (log) => {
-      const update = log[lastIndex(log, 'updateMember')]!
-      update.values = [{ guid: update.values![0]!.guid, value: 'something else' }] as never
+      const i = lastIndex(log, 'updateMember')
+      log[i] = { ...log[i]!, values: [{ guid: log[i]!.values![0]!.guid, value: 'something else' }] }
     })
     expect(() => checkUpdatesOnlyAfterCredentialStatus(changed)).toThrow()
   })
@@ -150,8 +150,8 @@ describe('lifecycle invariant checkers fire on a broken trace', () => {
     const noMfa = { ...denied, submissions: denied.submissions.filter((s) => s.kind !== 'mfa') }
     expect(() => checkAnswersOnlyToResume(noMfa)).toThrow(/did not submit/)
     const viaUpdate = withLog(denied, (log) => {
-      const update = log[lastIndex(log, 'updateMember')]!
-      update.values = [...update.values!, { guid: 'CRD-x', value: ANSWER }] as never
+      const i = lastIndex(log, 'updateMember')
+      log[i] = { ...log[i]!, values: [...log[i]!.values!, { guid: 'CRD-x', value: ANSWER }] }
     })
     expect(() => checkAnswersOnlyToResume(viaUpdate)).toThrow(/MFA answer sent to update member/)
   })
