@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   httpStatus,
   isIdleTransient,
+  isOutcomeUnknown,
   validateAnswers,
   validateCredentials,
 } from '../../machines/member-lifecycle/guards.js'
@@ -129,5 +130,30 @@ describe('httpStatus', () => {
     expect(httpStatus(failure({ _tag: 'HttpError', message: 'x', status: 409 }))).toBe(409)
     expect(httpStatus(failure({ _tag: 'TransportError', message: 'x', status: 409 }))).toBeUndefined()
     expect(httpStatus(failure({ _tag: 'DecodeError', message: 'x' }))).toBeUndefined()
+  })
+})
+
+describe('isOutcomeUnknown (docs/decisions/0007-unknown-outcome-writes.md)', () => {
+  const failure = (error: Record<string, unknown>) =>
+    ({
+      _tag: 'ServiceFailure',
+      at: 0,
+      errorClass: 'retry',
+      error: { message: 'x', ...error },
+    }) as unknown as Parameters<typeof isOutcomeUnknown>[0]
+
+  it('is unknown when the write may have reached MX: sent, 5xx, unreadable', () => {
+    expect(isOutcomeUnknown(failure({ _tag: 'TransportError', sent: true }))).toBe(true)
+    expect(isOutcomeUnknown(failure({ _tag: 'HttpError', status: 503 }))).toBe(true)
+    expect(isOutcomeUnknown(failure({ _tag: 'HttpError', status: 500 }))).toBe(true)
+    expect(isOutcomeUnknown(failure({ _tag: 'DecodeError' }))).toBe(true)
+  })
+
+  it('is known when it provably never left, was refused, or failed before any request', () => {
+    expect(isOutcomeUnknown(failure({ _tag: 'TransportError', sent: false }))).toBe(false)
+    expect(isOutcomeUnknown(failure({ _tag: 'HttpError', status: 400 }))).toBe(false)
+    expect(isOutcomeUnknown(failure({ _tag: 'HttpError', status: 499 }))).toBe(false)
+    expect(isOutcomeUnknown(failure({ _tag: 'SessionExpiredError' }))).toBe(false)
+    expect(isOutcomeUnknown(failure({ _tag: 'ConfigError' }))).toBe(false)
   })
 })
