@@ -99,6 +99,11 @@ export function createDriver(deps: DriverDeps): Driver {
       return undefined
     }
     const fresh = await store.get(memberGuid)
+    if (deps.isClosed()) {
+      // Closed while we leased it: leave it to the next process, at once.
+      await ownership.release(memberGuid)
+      return undefined
+    }
     if (!fresh || fresh.status === 'done') {
       await ownership.release(memberGuid)
       waiters.resolve(memberGuid, { view: fresh && viewOfRecord(fresh) })

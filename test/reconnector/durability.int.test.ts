@@ -226,8 +226,20 @@ describe('concurrent sweeps and ownership (issue 11 items 3 and 4)', () => {
     const b = make(sb, { owner: 'b', leaseMs: 40 })
     const members = seed('short-lease', 24)
     const [ra, rb] = await Promise.all([a.r.sweep({ members }), b.r.sweep({ members })])
-    for (const report of [ra, rb]) expect(report.members).toHaveLength(24)
-    // A sweep may see a member it lost mid-flight as unfinished; the store has every one done.
+    // Leases this short lapse under load and flip between the two: a sweep reports a member it lost as
+    // unfinished, with why (it resolves, it does not wait on the other process).
+    for (const report of [ra, rb]) {
+      expect(report.members).toHaveLength(24)
+      for (const line of report.members)
+        expect([line.outcome, line.reason]).toSatisfy(
+          ([outcome, reason]: [string, string | undefined]) =>
+            (outcome === 'connected' && reason === undefined) ||
+            (outcome === 'unfinished' && (reason === 'leaseLost' || reason === 'versionConflict')),
+        )
+    }
+    // Contention over: one process finishes whatever is left.
+    await a.r.close()
+    await b.r.resumeAll()
     expect(await sa.counts()).toEqual({ running: 0, waiting: 0, done: 24 })
     for (const m of members) {
       expect((await sa.get(m.memberGuid))?.outcome).toMatchObject({ outcome: 'connected' })
