@@ -165,7 +165,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     progress.finish()
     if ('stopped' in outcome) {
       const next =
-        path === undefined ? '' : `; finish it with mx-reconnect sweep --resume --store ${storeUrl}`
+        path === undefined ? '' : `; finish it with mx-reconnect sweep --resume --store sqlite:${path}`
       ctx.err(`stopped (${outcome.stopped}); every lifecycle's state is in the store (${description})${next}`)
       return EXIT.stopped
     }
