@@ -53,7 +53,7 @@ function parse(c: Captured): SweepReport {
 
 beforeAll(async () => {
   // A challenge lives a simulated day (14 real minutes): a loaded machine must not expire it mid-test.
-  sim = await startSimulator({ seed: 21, timeScale: 0.01, challengeTtlMs: 24 * 3_600_000 })
+  sim = await startSimulator({ seed: 21, timeScale: 0.01, challengeTtlMs: 24 * 3_600_000, profile: 'messy' })
   dir = mkdtempSync(join(tmpdir(), 'mx-sweep-test-'))
   SEEDS.forEach((seed, i) => {
     const userId = USERS[i % USERS.length] ?? 'sweep-user-a'

@@ -31,7 +31,7 @@ const log = (method: string, path: RegExp) =>
 
 beforeEach(async () => {
   sleeps.length = 0
-  sim = await startSimulator({ seed: 1, timeScale: 0 })
+  sim = await startSimulator({ seed: 1, timeScale: 0, profile: 'messy' })
 })
 afterEach(async () => {
   await client?.close()

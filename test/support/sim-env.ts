@@ -2,17 +2,32 @@ import type { KnownStatus } from '../../src/domain/index.js'
 import { createNexusClient, type NexusClient } from '../../src/client/index.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js'
 
+/** Challenge life in sim-env simulators: a simulated day (see simEnv). */
+export const CHALLENGE_TTL_MS = 24 * 3_600_000
+
 /** The simulator's timeScale and the lifecycle's, on one scaled clock: 1 simulated s = 10 real ms. */
 export const TIME_SCALE = 0.01
 
-/** A simulator on 127.0.0.1:0 and a client pointed at it. */
+/**
+ * A simulator on 127.0.0.1:0 and a client pointed at it. The simulator runs the `messy` profile unless the
+ * caller asks for `profile: 'clean'`: integration tests face what real MX sends (docs/simulator.md, Profiles).
+ */
 export async function simEnv(options: SimulatorOptions = {}): Promise<{
   sim: Simulator
   client: NexusClient
   config: { nexusUrl: string; ssoUrl: string; clientId: string; apiKey: string }
   close: () => Promise<void>
 }> {
-  const sim = await startSimulator({ seed: 7, timeScale: TIME_SCALE, ...options })
+  const sim = await startSimulator({
+    seed: 7,
+    timeScale: TIME_SCALE,
+    profile: 'messy',
+    // MX's 5-minute challenge life is 3 real seconds at TIME_SCALE: on a loaded machine a lifecycle's
+    // read → list → resume can take longer, and the test would measure the machine, not the code. Tests
+    // about expiry pass their own.
+    challengeTtlMs: CHALLENGE_TTL_MS,
+    ...options,
+  })
   const config = { nexusUrl: sim.nexusUrl, ssoUrl: sim.ssoUrl, clientId: sim.clientId, apiKey: sim.apiKey }
   const client = createNexusClient(config)
   return {
