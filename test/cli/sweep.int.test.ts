@@ -52,7 +52,8 @@ function parse(c: Captured): SweepReport {
 }
 
 beforeAll(async () => {
-  // A challenge lives a simulated day (14 real minutes): a loaded machine must not expire it mid-test.
+  // The messy profile: replies shaped as real MX sends them (issue 10 item 6). A challenge lives a
+  // simulated day (14 real minutes): a loaded machine must not expire it mid-test.
   sim = await startSimulator({ seed: 21, timeScale: 0.01, challengeTtlMs: 24 * 3_600_000, profile: 'messy' })
   dir = mkdtempSync(join(tmpdir(), 'mx-sweep-test-'))
   SEEDS.forEach((seed, i) => {
