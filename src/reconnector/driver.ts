@@ -245,6 +245,7 @@ export function createDriver(deps: DriverDeps): Driver {
       const wakeAt = current.wakeAt ?? clock.now()
       if (wakeAt > clock.now()) return { view: current }
     }
+    if (deps.isClosed()) return { view: current, reason: 'closed' }
     const done = waiters.wait(memberGuid)
     // Someone must end this wait: a live lifecycle here does; otherwise look at the member now.
     if (!isLive) void wake(memberGuid)

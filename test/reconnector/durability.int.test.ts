@@ -174,6 +174,8 @@ describe('every waiter resolves (issue 11 item 2)', () => {
     const pending = r.settled(member!.memberGuid)
     await r.close()
     expect((await pending)?.memberGuid).toBe(member!.memberGuid)
+    // A wait begun after close ends at once with the stored view.
+    expect((await r.settled(member!.memberGuid))?.status).not.toBe('done')
     await expect(r.start(member!)).rejects.toMatchObject({ _tag: 'ReconnectorError', reason: 'closed' })
     await expect(r.sweep({ members: [member!] })).rejects.toMatchObject({ reason: 'closed' })
     await store.close()
