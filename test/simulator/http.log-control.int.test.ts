@@ -142,6 +142,12 @@ describe('/_sim/ control routes', () => {
     const read = (await control('GET', `/members/${member.guid}`)).json() as { member: MemberState }
     expect(read.member.guid).toBe(member.guid)
     expect((await control('GET', '/members/MBR-none')).status).toBe(404)
+    // §4: `"status": null` seeds a member without a connection status (and without credentials).
+    const none = (await control('POST', '/members', { userId: 'ctl-user', status: null })).json() as {
+      member: MemberState
+    }
+    expect(none.member).toMatchObject({ status: null, statusId: null, isBeingAggregated: false, jobCount: 0 })
+    expect(none.member.credentialGuids.every((c) => !c.hasValue)).toBe(true)
     const session = await client.login('ctl-user')
     expect((await control('POST', '/sessions/expire')).json()).toMatchObject({
       expired: expect.any(Number) as number,
