@@ -136,6 +136,21 @@ export function checkArguments(call: CheckedCall, args: unknown): ArgumentError 
 }
 
 /**
+ * The {@link ArgumentError} for a user id given to `call` (the `Sessions` service's entries), or undefined.
+ *
+ * @example
+ * ```ts
+ * checkUserId('token', undefined)?.message // 'token: userId must be a non-empty string (got undefined)'
+ * ```
+ */
+export function checkUserId(call: string, value: unknown): ArgumentError | undefined {
+  const result = userId.safeParse(value)
+  if (result.success) return undefined
+  const message = result.error.issues[0]?.message ?? 'is invalid'
+  return new ArgumentError({ method: call, field: 'userId', message: `${call}: userId ${message}` })
+}
+
+/**
  * `f`, refusing arguments that fail {@link checkArguments} with their ArgumentError (for the Effect API).
  *
  * @example

@@ -1,6 +1,7 @@
 import { Context, Deferred, Effect, Exit, FiberId, Layer, Redacted } from 'effect'
 import { apiTokenBody, sessionBody, SessionExpiredError, userBody } from '../domain/index.js'
 import type { HttpError, NexusError } from '../domain/index.js'
+import { checkUserId } from './arguments.js'
 import { NexusConfig } from './config.js'
 import type { LogLine } from './config.js'
 import { decodeBody } from './decode.js'
@@ -292,10 +293,19 @@ export const makeSessions = Effect.gen(function* () {
     userId: string,
     request: RequestInfo,
     use: (token: Redacted.Redacted<string>) => Effect.Effect<A, NexusError>,
-  ): Effect.Effect<A, NexusError> => attempt(userId, use, (first) => replay(userId, request, use, first))
+  ): Effect.Effect<A, NexusError> => {
+    // A user id is checked before any I/O (ArgumentError): never a token for the user "undefined".
+    const bad = checkUserId('withSession', userId)
+    return bad ? Effect.fail(bad) : attempt(userId, use, (first) => replay(userId, request, use, first))
+  }
 
-  const token = (userId: string) =>
-    Effect.clockWith((clock) => Effect.map(acquire(userId, clock.unsafeCurrentTimeMillis()), (e) => e.token))
+  const token = (userId: string): Effect.Effect<Redacted.Redacted<string>, NexusError> => {
+    const bad = checkUserId('token', userId)
+    if (bad) return Effect.fail(bad)
+    return Effect.clockWith((clock) =>
+      Effect.map(acquire(userId, clock.unsafeCurrentTimeMillis()), (e) => e.token),
+    )
+  }
 
   const invalidate = (userId: string) =>
     Effect.sync(() => {

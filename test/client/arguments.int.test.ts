@@ -4,6 +4,7 @@ import { createNexusClient, type NexusClient } from '../../src/client/index.js'
 import { ArgumentError, classify, HttpError } from '../../src/domain/index.js'
 import { reconnectMember } from '../../src/reconnect-member.js'
 import { NexusApi } from '../../src/services/nexus-api.js'
+import { Sessions } from '../../src/services/sessions.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 
 // Typed argument errors at the client's public entry points (issue 11, item 9): a bad argument is an
@@ -63,7 +64,6 @@ describe('user ids', () => {
     expect(error.message).toBe(`readMember: userId ${message}`)
     await refusal(() => c().listMembers!({ userId }))
     nothingSent()
-    expect(sim.stats().apiTokensIssued).toBe(0)
   })
 
   it.each([
@@ -197,6 +197,24 @@ describe('the Effect API checks too', () => {
       Effect.either(Effect.flatMap(NexusApi, (api) => api.readJob({ userId: 'args-user', jobGuid: '..' }))),
     )
     expect(Either.isLeft(dots) && dots.left._tag).toBe('ArgumentError')
+    nothingSent()
+  })
+
+  it('the Sessions service refuses a missing user id before asking SSO', async () => {
+    const noUser = undefined as unknown as string
+    const token = await client.runtime.runPromise(
+      Effect.either(Effect.flatMap(Sessions, (s) => s.token(noUser))),
+    )
+    expect(Either.isLeft(token) && token.left).toMatchObject({
+      _tag: 'ArgumentError',
+      method: 'token',
+      message: 'token: userId must be a non-empty string (got undefined)',
+    })
+    const info = { api: 'nexus' as const, method: 'GET', path: '/members' }
+    const used = await client.runtime.runPromise(
+      Effect.either(Effect.flatMap(Sessions, (s) => s.withSession('', info, () => Effect.succeed(1)))),
+    )
+    expect(Either.isLeft(used) && used.left).toMatchObject({ _tag: 'ArgumentError', method: 'withSession' })
     nothingSent()
   })
 })
