@@ -88,6 +88,7 @@ describe('member lifecycle invariants (scripted server, random user)', () => {
       'http503',
       'freshAggregation',
       'webhookRead',
+      'aggregateConflict',
     ] as const)
     await fc.assert(
       fc.asyncProperty(scriptArb({ everything: true }), hostArb({ cancel: true }), async (script, host) => {
@@ -103,6 +104,7 @@ describe('member lifecycle invariants (scripted server, random user)', () => {
           http503: run.server.log.some((r) => r.fault === 'http503'),
           freshAggregation: rejectedThenAggregated(run),
           webhookRead: run.server.log.some((r) => r.op === 'readMember' && r.tag.webhook),
+          aggregateConflict: run.server.log.some((r) => r.op === 'aggregateMember' && r.fault === 'http409'),
         })
       }),
       params,
@@ -116,6 +118,7 @@ describe('member lifecycle invariants (scripted server, random user)', () => {
         http503: 0.1,
         freshAggregation: 0.12,
         webhookRead: 0.08,
+        aggregateConflict: 0.01,
       },
       params.numRuns,
     )

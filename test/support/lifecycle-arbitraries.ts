@@ -147,13 +147,37 @@ export const scriptArb = (options: ScriptOptions = {}): fc.Arbitrary<ServerScrip
     ),
     jobs: fc.array(jobArb(options.everything === true), { minLength: 1, maxLength: 5 }),
     faults: options.everything
-      ? fc.array(
-          faultArb(
-            ['http503', 'http429', 'http500', 'reset', 'decode', 'sessionExpired', 'http404', 'http403'],
-            8,
-          ),
-          { maxLength: 6 },
-        )
+      ? fc
+          .array(
+            faultArb(
+              [
+                'http503',
+                'http429',
+                'http500',
+                'reset',
+                'decode',
+                'sessionExpired',
+                'http404',
+                'http403',
+                'http409',
+              ],
+              8,
+            ),
+            { maxLength: 6 },
+          )
+          .chain((faults) =>
+            // One run in four: the first aggregation answers 409, "a job is already running" (§12).
+            fc.oneof(
+              { weight: 3, arbitrary: fc.constant(faults) },
+              {
+                weight: 1,
+                arbitrary: fc.constant([
+                  { op: 'aggregateMember' as const, nth: 1, times: 1, kind: 'http409' as const },
+                  ...faults,
+                ]),
+              },
+            ),
+          )
       : // At most as many retryable faults as the service budget: they delay, never decide, the outcome.
         fc.array(faultArb(['http503', 'http429', 'http500', 'reset', 'decode', 'sessionExpired'], 1), {
           maxLength: 5,

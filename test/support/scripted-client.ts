@@ -45,7 +45,16 @@ export interface JobPlan {
 }
 
 export type FaultKind =
-  'http503' | 'http429' | 'http500' | 'reset' | 'decode' | 'sessionExpired' | 'http404' | 'http403'
+  | 'http503'
+  | 'http429'
+  | 'http500'
+  | 'reset'
+  | 'decode'
+  | 'sessionExpired'
+  | 'http404'
+  | 'http403'
+  /** §12: "a job is already running" (on `aggregateMember`: the job may have ended since). */
+  | 'http409'
 
 /** The `nth` call (1-based) of `op`, and the `times − 1` after it, fail with `kind`, without touching the model. */
 export interface FaultPlan {
@@ -315,6 +324,8 @@ export class ScriptedServer implements NexusClientApi {
         return new HttpError({ ...base, status: 404, message: 'not found' })
       case 'http403':
         return new HttpError({ ...base, status: 403, message: 'forbidden' })
+      case 'http409':
+        return new HttpError({ ...base, status: 409, message: 'a job is already running' })
     }
   }
 
