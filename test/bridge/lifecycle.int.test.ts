@@ -7,6 +7,7 @@ import { createNexusClient, type NexusClient } from '../../src/client/create-nex
 import type { SecretValue } from '../../src/client/types.js'
 import type { KnownStatus } from '../../src/domain/connection-status.js'
 import { reconnectMember } from '../../src/reconnect-member.js'
+import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 import { inspectionJson } from '../support/lifecycle-harness.js'
 
@@ -24,7 +25,14 @@ let client: NexusClient
 let clock: LifecycleClock
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 7, timeScale: SCALE, profile: 'messy' })
+  sim = await startSimulator({
+    seed: 7,
+    timeScale: SCALE,
+    profile: 'messy',
+    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
+    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
+    challengeTtlMs: CHALLENGE_TTL_MS,
+  })
   clock = { now: () => sim.now(), sleep: (ms, signal) => systemClock.sleep(ms * SCALE, signal) }
   client = createNexusClient({
     nexusUrl: sim.nexusUrl,

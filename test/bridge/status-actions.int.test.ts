@@ -7,6 +7,7 @@ import { createNexusClient, type NexusClient } from '../../src/client/create-nex
 import type { NexusClientApi } from '../../src/client/types.js'
 import { KNOWN_STATUSES, type KnownStatus } from '../../src/domain/connection-status.js'
 import type { Member } from '../../src/domain/schemas/index.js'
+import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
 import { startSimulator, type Simulator } from '../../src/simulator/index.js'
 
 // Issue 10 items 1–3 over real HTTP (messy simulator profile): a member nothing runs on gets an aggregation
@@ -23,7 +24,14 @@ const clock: LifecycleClock = {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 23, timeScale: SCALE, profile: 'messy' })
+  sim = await startSimulator({
+    seed: 23,
+    timeScale: SCALE,
+    profile: 'messy',
+    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
+    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
+    challengeTtlMs: CHALLENGE_TTL_MS,
+  })
   client = createNexusClient({
     nexusUrl: sim.nexusUrl,
     ssoUrl: sim.ssoUrl,

@@ -4,6 +4,7 @@ import type { ChallengePrompt, LifecycleOutput, PolicyInput } from '../../machin
 import { systemClock, type LifecycleClock } from '../../src/bridge/clock.js'
 import { createMemberLifecycle } from '../../src/bridge/lifecycle.js'
 import { createNexusClient, type NexusClient } from '../../src/client/create-nexus-client.js'
+import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
 import { startSimulator, type FaultSpec, type Simulator } from '../../src/simulator/index.js'
 
 // Writes whose reply was lost (docs/decisions/0007-unknown-outcome-writes.md; issue 11 item 1): the
@@ -29,7 +30,14 @@ const clock: LifecycleClock = {
 }
 
 beforeAll(async () => {
-  sim = await startSimulator({ seed: 11, timeScale: SCALE, profile: 'messy' })
+  sim = await startSimulator({
+    seed: 11,
+    timeScale: SCALE,
+    profile: 'messy',
+    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
+    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
+    challengeTtlMs: CHALLENGE_TTL_MS,
+  })
   client = createNexusClient({
     nexusUrl: sim.nexusUrl,
     ssoUrl: sim.ssoUrl,
