@@ -35,10 +35,11 @@ export interface NexusClient extends NexusClientApi {
  * it in `FiberFailure`, hiding `_tag` from machine guards). Interruption (an aborted `signal`) becomes a
  * `TransportError` with reason `aborted`; a defect is rethrown as is.
  */
-function rejection(cause: Cause.Cause<NexusError>, method: string, path: string): Error {
+function rejection(cause: Cause.Cause<NexusError>, method: string, pathOf: () => string): Error {
   const failure = Cause.failureOption(cause)
   if (failure._tag === 'Some') return failure.value
   if (Cause.isInterruptedOnly(cause)) {
+    const path = pathOf()
     return new TransportError({
       api: 'nexus',
       method,
@@ -140,7 +141,8 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
       const fiber = Runtime.runFork(h.runtime, call(h.api, args))
       fiber.addObserver((exit) => {
         if (Exit.isSuccess(exit)) resolve(exit.value)
-        else reject(rejection(exit.cause, method, path(args)))
+        // The path only when it is needed (an abort): a failed call may carry arguments it cannot render.
+        else reject(rejection(exit.cause, method, () => path(args)))
       })
       // As `runPromiseExit` does with a signal: an abort interrupts the fiber (rejected as `aborted`).
       const signal = args.signal
@@ -158,10 +160,23 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
     path: (args: P) => string,
     call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
   ): Promise<A> => {
-    // Arguments first: a bad one is refused before any I/O (never a raw TypeError, never a request).
-    const bad = checkArguments(name, args)
-    if (bad !== undefined) return Promise.reject(bad)
+    // Arguments first: a bad one is refused before any I/O (never a raw TypeError, never a request). Here
+    // only what this facade touches itself (the object, its signal); every field is checked once, by the
+    // NexusApi method the call runs (services/arguments.ts), whose ArgumentError is the rejection.
+    const signal: unknown = typeof args === 'object' && args !== null ? args.signal : undefined
+    if (
+      typeof args !== 'object' ||
+      args === null ||
+      Array.isArray(args) ||
+      (signal !== undefined && !(signal instanceof AbortSignal))
+    ) {
+      const bad = checkArguments(name, args)
+      if (bad !== undefined) return Promise.reject(bad)
+    }
     if (closed) {
+      // Cold path: check every field here (the path is rendered from them).
+      const bad = checkArguments(name, args)
+      if (bad !== undefined) return Promise.reject(bad)
       const p = path(args)
       return Promise.reject(
         new TransportError({

@@ -183,6 +183,30 @@ describe('credentials and answers', () => {
   })
 })
 
+describe('odd values and a closed client', () => {
+  it('a symbol or an object as a guid is an ArgumentError, not a TypeError', async () => {
+    for (const memberGuid of [Symbol('guid'), { toString: () => '..' }, 12]) {
+      const error = await refusal(() => c().readMember!({ userId: 'args-user', memberGuid }))
+      expect(error.field).toBe('memberGuid')
+    }
+    nothingSent()
+  })
+
+  it('a closed client still names the bad argument', async () => {
+    const closed = createNexusClient({
+      nexusUrl: sim.nexusUrl,
+      ssoUrl: sim.ssoUrl,
+      clientId: sim.clientId,
+      apiKey: sim.apiKey,
+    })
+    await closed.close()
+    const loose = closed as unknown as Record<string, (args?: unknown) => Promise<unknown>>
+    const error = await refusal(() => loose.readMember!({ userId: 'args-user', memberGuid: Symbol('x') }))
+    expect(error.field).toBe('memberGuid')
+    nothingSent()
+  })
+})
+
 describe('the Effect API checks too', () => {
   it('NexusApi methods fail with the ArgumentError, before any I/O', async () => {
     const result = await client.runtime.runPromise(
