@@ -28,6 +28,13 @@ describe('systemClock.sleep', () => {
     await expect(sleeping).rejects.toMatchObject({ name: 'AbortError' })
   })
 
+  it('does not wake early (a lower bound only: a busy machine may wake it late)', async () => {
+    const started = Date.now()
+    await systemClock.sleep(40, new AbortController().signal)
+    // Node may fire a timer a millisecond early; never a whole sleep early.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35)
+  })
+
   it('stops listening once it has slept (no listener left on a long-lived signal)', async () => {
     const controller = new AbortController()
     const added: string[] = []
@@ -146,6 +153,16 @@ describe('host helpers on a lifecycle that is not waiting for them', () => {
     })
     expect(lifecycle.vault.size()).toBe(0)
     expect(actor.getSnapshot().matches({ credentials: 'awaiting' })).toBe(true)
+  })
+
+  it('a stopped lifecycle takes no submission, even in the state that asked for it', async () => {
+    const { lifecycle, actor } = await awaitingCredentials()
+    actor.stop()
+    expect(actor.getSnapshot().matches({ credentials: 'awaiting' })).toBe(true)
+    expect(lifecycle.submitCredentials(actor, [{ guid: 'CRD-f0', value: 'pw-1' }])).toEqual({
+      accepted: false,
+    })
+    expect(lifecycle.vault.size()).toBe(0)
   })
 
   it('an empty value is invalid, not sent, and not kept', async () => {
