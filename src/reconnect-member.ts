@@ -1,4 +1,4 @@
-import type { InspectionEvent } from 'xstate'
+import type { InspectionEvent, Observer } from 'xstate'
 import type {
   CredentialsRequiredEvent,
   LifecycleOutput,
@@ -29,8 +29,11 @@ export interface ReconnectMemberOptions {
   readonly clock?: LifecycleClock
   /** Aborting cancels the lifecycle (outcome `cancelled`). */
   readonly signal?: AbortSignal
-  /** XState inspection observer (never sees a secret: decisions/0003). */
-  readonly inspect?: (event: InspectionEvent) => void
+  /**
+   * XState inspection, an observer or a function as XState's own `inspect` takes, e.g.
+   * `createSkyInspector().inspect` (never sees a secret: decisions/0003).
+   */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 }
 
 async function ask<T>(

@@ -1,4 +1,4 @@
-import type { InspectionEvent } from 'xstate'
+import type { InspectionEvent, Observer } from 'xstate'
 import type {
   CredentialsRequiredEvent,
   LifecycleOutput,
@@ -77,8 +77,11 @@ export interface ReconnectorOptions {
   readonly leaseMs?: number
   /** A lifecycle waiting on a timer longer than this is evicted from memory (default 5 s). */
   readonly evictAfterMs?: number
-  /** XState inspection, e.g. `createWebSocketInspector(...).inspect` (events carry no secrets). */
-  readonly inspect?: (event: InspectionEvent) => void
+  /**
+   * XState inspection: what XState's own `inspect` takes, an observer or a function, so
+   * `createWebSocketInspector(...).inspect` from `@statelyai/inspect` plugs in as is (events carry no secrets).
+   */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 }
 
 /** A lifecycle as a host sees it. */

@@ -87,7 +87,13 @@ const SCHEMAS = {
     ),
     credentials: fn.optional(),
     mfa: fn.optional(),
-    inspect: fn.optional(),
+    // What XState's `inspect` takes: a function or an observer object (`@statelyai/inspect`'s `.inspect`).
+    inspect: z
+      .custom<object>(
+        (v) => typeof v === 'function' || (typeof v === 'object' && v !== null && !Array.isArray(v)),
+        'must be a function or an observer object',
+      )
+      .optional(),
     policy: z.record(z.string(), z.unknown(), { error: 'must be an object' }).optional(),
   }),
 } as const
