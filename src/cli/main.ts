@@ -25,6 +25,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Reconnect the members of a users file against MX (URLs and keys from flags or env)',
     load: async () => (await import('./commands/sweep.js')).command,
   },
+  diagram: {
+    summary: 'Print the member lifecycle as mermaid, dot, svg, json or an xstate createMachine literal',
+    load: async () => (await import('./commands/diagram.js')).command,
+  },
 }
 
 function usage(): string {

@@ -19,6 +19,7 @@ import {
 import { createProgress } from '../report/progress.js'
 import { sweepReportLines } from '../report/sweep-report.js'
 import { formatCount, formatCounts } from '../report/table.js'
+import { statelyInspectorFlag } from '../../inspect/stately.js'
 import { resolveSettings } from '../sweep/settings.js'
 import { openStore } from '../sweep/store-url.js'
 import { EXIT, exitCodeOf, fatalFailure } from '../sweep/exit-codes.js'
@@ -51,6 +52,7 @@ Flags:
   --client-id ID      MX client id         (or MX_CLIENT_ID)
   --api-key KEY       MX API key           (or MX_API_KEY; prefer the environment: flags show in ps)
   --time-scale X      scale lifecycle delays, for a simulator running at the same time scale (default 1)
+  --inspect WS_URL    stream to a Stately WebSocket inspector, e.g. ws://127.0.0.1:8080 (docs/inspect.md)
   -h, --help          show this help
 
 Exit codes:
@@ -73,6 +75,7 @@ const FLAGS = {
   'client-id': { type: 'string' },
   'api-key': { type: 'string' },
   'time-scale': { type: 'string' },
+  inspect: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -131,6 +134,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const settings = resolveSettings(flags, ctx.env ?? process.env)
   const target: SweepTarget | undefined = users === undefined ? undefined : await readUsersFile(users)
 
+  const inspector = await statelyInspectorFlag(flags.inspect)
   const { store, description, path } = openStore(storeUrl)
   let client: NexusClient | undefined
   let reconnector: Reconnector | undefined
@@ -143,6 +147,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       concurrency,
       owner: resolveOwner(flags.owner, path),
       ...(timeScale === 1 ? {} : { policy: { timeScale } }),
+      ...(inspector ? { inspect: inspector.inspect } : {}),
       onEvent: (event) => {
         if (event.type === 'outcome') counts[event.output.outcome] = (counts[event.output.outcome] ?? 0) + 1
       },
@@ -201,6 +206,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     await reconnector?.close().catch(() => undefined)
     await client?.close().catch(() => undefined)
     await store.close().catch(() => undefined)
+    inspector?.stop()
   }
 }
 

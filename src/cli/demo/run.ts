@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LifecycleOutput, Outcome } from '../../../machines/member-lifecycle/index.js'
 import { createNexusClient } from '../../client/create-nexus-client.js'
-import { createReconnector, type ReconnectorEvent, type SweepProgress } from '../../reconnector/index.js'
+import {
+  createReconnector,
+  type ReconnectorEvent,
+  type ReconnectorOptions,
+  type SweepProgress,
+} from '../../reconnector/index.js'
 import { startSimulator, type Profile, type Simulator } from '../../simulator/index.js'
 import { sqliteStore } from '../../stores/index.js'
 import { seedDemoMembers } from './seed.js'
@@ -27,6 +32,8 @@ export interface DemoOptions {
   readonly timeScale: number
   /** SQLite file; default a fresh file in a new temp directory. */
   readonly dbPath?: string
+  /** XState inspection for the demo's lifecycles (`--inspect ws://…`: a Stately WebSocket inspector). */
+  readonly inspect?: ReconnectorOptions['inspect']
 }
 
 /** Where the run is. */
@@ -173,6 +180,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       onEvent,
       policy: { timeScale, userResponseMs: USER_RESPONSE_MS },
       owner: 'mx-reconnect-demo',
+      ...(options.inspect ? { inspect: options.inspect } : {}),
     })
     cleanup.unshift(() => reconnector.close())
 
