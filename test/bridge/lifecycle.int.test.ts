@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { InspectionEvent } from 'xstate'
 import type { ChallengePrompt, LifecycleOutput, PolicyInput } from '../../machines/member-lifecycle/index.js'
-import { systemClock, type LifecycleClock } from '../../src/bridge/clock.js'
+import type { LifecycleClock } from '../../src/bridge/clock.js'
 import { createMemberLifecycle } from '../../src/bridge/lifecycle.js'
-import { createNexusClient, type NexusClient } from '../../src/client/create-nexus-client.js'
+import type { NexusClient } from '../../src/client/create-nexus-client.js'
 import type { SecretValue } from '../../src/client/types.js'
 import type { KnownStatus } from '../../src/domain/connection-status.js'
 import { reconnectMember } from '../../src/reconnect-member.js'
-import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
-import { startSimulator, type Simulator } from '../../src/simulator/index.js'
+import { scaledEnv, type ScaledEnv } from '../support/sim-env.js'
+import type { Simulator } from '../../src/simulator/index.js'
 import { inspectionJson } from '../support/lifecycle-harness.js'
 
 // The lifecycle over real HTTP: real client (undici) against the loopback simulator, one row of the
@@ -16,37 +16,22 @@ import { inspectionJson } from '../support/lifecycle-harness.js'
 // the simulator's `messy` profile (what real MX sends: "null" strings, missing keys, short replies; issue 10).
 // Lifecycle, client and simulator share the simulator's scaled clock: 1 simulated second = 10 real ms.
 
-const SCALE = 0.01
 const USER = 'partner-user-1'
 const POLICY: PolicyInput = { userResponseMs: 60_000 }
 
+let env: ScaledEnv
 let sim: Simulator
 let client: NexusClient
 let clock: LifecycleClock
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    seed: 7,
-    timeScale: SCALE,
-    profile: 'messy',
-    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
-    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
-    challengeTtlMs: CHALLENGE_TTL_MS,
-  })
-  clock = { now: () => sim.now(), sleep: (ms, signal) => systemClock.sleep(ms * SCALE, signal) }
-  client = createNexusClient({
-    nexusUrl: sim.nexusUrl,
-    ssoUrl: sim.ssoUrl,
-    clientId: sim.clientId,
-    apiKey: sim.apiKey,
-    clock: { now: () => sim.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * SCALE)) },
-  })
+  env = await scaledEnv({ seed: 7 })
+  ;({ sim, client, clock } = env)
   sim.createUser({ id: USER })
 })
 
 afterAll(async () => {
-  await client?.close()
-  await sim?.close()
+  await env?.close()
 })
 
 type Answer = (challenge: ChallengePrompt, round: number) => string

@@ -1,50 +1,33 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChallengePrompt, LifecycleOutput } from '../../machines/member-lifecycle/index.js'
-import { systemClock, type LifecycleClock } from '../../src/bridge/clock.js'
+import type { LifecycleClock } from '../../src/bridge/clock.js'
 import { createMemberLifecycle } from '../../src/bridge/lifecycle.js'
-import { createNexusClient, type NexusClient } from '../../src/client/create-nexus-client.js'
+import type { NexusClient } from '../../src/client/create-nexus-client.js'
 import type { NexusClientApi } from '../../src/client/types.js'
 import { KNOWN_STATUSES, type KnownStatus } from '../../src/domain/connection-status.js'
 import type { Member } from '../../src/domain/schemas/index.js'
-import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
-import { startSimulator, type Simulator } from '../../src/simulator/index.js'
+import { scaledEnv, type ScaledEnv } from '../support/sim-env.js'
+import type { Simulator } from '../../src/simulator/index.js'
 
 // Issue 10 items 1–3 over real HTTP (messy simulator profile): a member nothing runs on gets an aggregation
 // instead of polls to the deadline, a 409 from GET …/aggregate is waited out, DISABLED is retryLater.
 
-const SCALE = 0.01
 const USER = 'status-actions-user'
 
+let env: ScaledEnv
 let sim: Simulator
 let client: NexusClient
-const clock: LifecycleClock = {
-  now: () => sim.now(),
-  sleep: (ms, signal) => systemClock.sleep(ms * SCALE, signal),
-}
+let clock: LifecycleClock
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    seed: 23,
-    timeScale: SCALE,
-    profile: 'messy',
-    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
-    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
-    challengeTtlMs: CHALLENGE_TTL_MS,
-  })
-  client = createNexusClient({
-    nexusUrl: sim.nexusUrl,
-    ssoUrl: sim.ssoUrl,
-    clientId: sim.clientId,
-    apiKey: sim.apiKey,
-    clock: { now: () => sim.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * SCALE)) },
-  })
+  env = await scaledEnv({ seed: 23 })
+  ;({ sim, client, clock } = env)
   sim.createUser({ id: USER })
 })
 
 afterAll(async () => {
-  await client?.close()
-  await sim?.close()
+  await env?.close()
 })
 
 function correct(c: ChallengePrompt): string {

@@ -1,11 +1,11 @@
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ChallengePrompt, LifecycleOutput, PolicyInput } from '../../machines/member-lifecycle/index.js'
-import { systemClock, type LifecycleClock } from '../../src/bridge/clock.js'
+import type { LifecycleClock } from '../../src/bridge/clock.js'
 import { createMemberLifecycle } from '../../src/bridge/lifecycle.js'
-import { createNexusClient, type NexusClient } from '../../src/client/create-nexus-client.js'
-import { CHALLENGE_TTL_MS } from '../support/sim-env.js'
-import { startSimulator, type FaultSpec, type Simulator } from '../../src/simulator/index.js'
+import type { NexusClient } from '../../src/client/create-nexus-client.js'
+import { scaledEnv, type ScaledEnv } from '../support/sim-env.js'
+import type { FaultSpec, Simulator } from '../../src/simulator/index.js'
 
 // Writes whose reply was lost (docs/decisions/0007-unknown-outcome-writes.md; issue 11 item 1): the
 // simulator applies the write, then resets the connection, breaks the body or answers 5xx. The lifecycle
@@ -13,7 +13,6 @@ import { startSimulator, type FaultSpec, type Simulator } from '../../src/simula
 // Real HTTP to the loopback simulator in its `messy` profile (what real MX sends, issue 10); 1 simulated
 // second = 10 real ms.
 
-const SCALE = 0.01
 const USER = 'unknown-outcome-user'
 const POLICY: PolicyInput = { userResponseMs: 60_000 }
 
@@ -21,45 +20,21 @@ const POLICY: PolicyInput = { userResponseMs: 60_000 }
 const CLIENT_TIMEOUT_MS = 2_000
 const BEYOND_TIMEOUT_MS = 3_000
 
+let env: ScaledEnv
 let sim: Simulator
 let client: NexusClient
 let slowWriteClient: NexusClient
-const clock: LifecycleClock = {
-  now: () => sim.now(),
-  sleep: (ms, signal) => systemClock.sleep(ms * SCALE, signal),
-}
+let clock: LifecycleClock
 
 beforeAll(async () => {
-  sim = await startSimulator({
-    seed: 11,
-    timeScale: SCALE,
-    profile: 'messy',
-    // MX's 5-minute challenge life is 3 real seconds at this scale: a loaded machine must not make a
-    // challenge expire under the test (sim-env.ts does the same). Expiry is not what these tests are about.
-    challengeTtlMs: CHALLENGE_TTL_MS,
-  })
-  client = createNexusClient({
-    nexusUrl: sim.nexusUrl,
-    ssoUrl: sim.ssoUrl,
-    clientId: sim.clientId,
-    apiKey: sim.apiKey,
-    clock: { now: () => sim.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * SCALE)) },
-  })
-  slowWriteClient = createNexusClient({
-    nexusUrl: sim.nexusUrl,
-    ssoUrl: sim.ssoUrl,
-    clientId: sim.clientId,
-    apiKey: sim.apiKey,
-    timeoutMs: CLIENT_TIMEOUT_MS,
-    clock: { now: () => sim.now(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * SCALE)) },
-  })
+  env = await scaledEnv({ seed: 11 })
+  ;({ sim, client, clock } = env)
+  slowWriteClient = env.clientWith({ timeoutMs: CLIENT_TIMEOUT_MS })
   sim.createUser({ id: USER })
 })
 
 afterAll(async () => {
-  await slowWriteClient?.close()
-  await client?.close()
-  await sim?.close()
+  await env?.close()
 })
 
 /** The answer the simulator takes. */

@@ -1,5 +1,7 @@
 import type { KnownStatus } from '../../src/domain/index.js'
+import { systemClock, type LifecycleClock } from '../../src/bridge/clock.js'
 import { createNexusClient, type NexusClient } from '../../src/client/index.js'
+import type { NexusClientConfig } from '../../src/services/config.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js'
 
 /** Challenge life in sim-env simulators: a simulated day (see simEnv). */
@@ -36,6 +38,50 @@ export async function simEnv(options: SimulatorOptions = {}): Promise<{
     config,
     close: async () => {
       await client.close()
+      await sim.close()
+    },
+  }
+}
+
+/** A simulator, a client and a lifecycle clock that all run on the simulator's scaled clock. */
+export interface ScaledEnv {
+  readonly sim: Simulator
+  /** A client whose retry sleeps and stamps run on the simulator's clock. */
+  readonly client: NexusClient
+  /** The lifecycle's clock: the simulator's time, sleeps scaled by TIME_SCALE. */
+  readonly clock: LifecycleClock
+  /** Another client on the same simulator and clock, e.g. with a shorter request timeout. */
+  clientWith(extra: Partial<NexusClientConfig>): NexusClient
+  close(): Promise<void>
+}
+
+/**
+ * Like {@link simEnv}, but the client and the lifecycle share the simulator's clock (1 simulated s = 10 real
+ * ms), as the bridge's integration tests need: a poll floor of 3 s is 3 simulated seconds.
+ */
+export async function scaledEnv(options: SimulatorOptions = {}): Promise<ScaledEnv> {
+  const { sim, config, client: plain } = await simEnv(options)
+  await plain.close()
+  const clients: NexusClient[] = []
+  const clientWith = (extra: Partial<NexusClientConfig>): NexusClient => {
+    const made = createNexusClient({
+      ...config,
+      clock: {
+        now: () => sim.now(),
+        sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms * TIME_SCALE)),
+      },
+      ...extra,
+    })
+    clients.push(made)
+    return made
+  }
+  return {
+    sim,
+    client: clientWith({}),
+    clock: { now: () => sim.now(), sleep: (ms, signal) => systemClock.sleep(ms * TIME_SCALE, signal) },
+    clientWith,
+    close: async () => {
+      await Promise.all(clients.map((c) => c.close()))
       await sim.close()
     },
   }
