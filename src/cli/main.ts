@@ -29,6 +29,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Print the member lifecycle as mermaid, dot, svg, json or an xstate createMachine literal',
     load: async () => (await import('./commands/diagram.js')).command,
   },
+  inspect: {
+    summary: 'Serve a local page that draws the lifecycle and shows every stored lifecycle live',
+    load: async () => (await import('./commands/inspect.js')).command,
+  },
 }
 
 function usage(): string {
