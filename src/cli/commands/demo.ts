@@ -1,4 +1,8 @@
-import { resolve } from 'node:path'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { startInspectServer, type InspectServer } from '../../inspect/server.js'
+import { statelyInspectorFlag } from '../../inspect/stately.js'
 import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
 import { demoReport } from '../demo/report.js'
 import { runDemo, type DemoPhase } from '../demo/run.js'
@@ -23,6 +27,9 @@ Flags:
   --profile P       simulator profile: messy (what real MX sends, default) or clean (readable replies)
   --time-scale X    real time per simulated time for the simulator and the lifecycles (default 0.01)
   --db PATH         SQLite file to use (default: a fresh file in a new temp directory)
+  --inspect WS_URL  stream to a Stately WebSocket inspector, e.g. ws://127.0.0.1:8080 (docs/inspect.md)
+  --inspect-page    serve the live inspect page on 127.0.0.1 during the demo (kept until Ctrl-C)
+  --inspect-port N  port for --inspect-page (default 4020; 0 picks a free one)
   -h, --help        show this help`
 
 const FLAGS = {
@@ -32,6 +39,9 @@ const FLAGS = {
   profile: { type: 'string' },
   'time-scale': { type: 'string' },
   db: { type: 'string' },
+  inspect: { type: 'string' },
+  'inspect-page': { type: 'boolean' },
+  'inspect-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -47,6 +57,20 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const timeScale = floatFlag('time-scale', flags['time-scale'], 0.01, { min: 0.001, max: 1 })
   const profile = profileFlag(flags.profile, 'messy')
   if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db needs a file path')
+  const inspectPort = intFlag('inspect-port', flags['inspect-port'], 4020, { min: 0, max: 65_535 })
+  const inspector = await statelyInspectorFlag(flags.inspect)
+  // The page reads the demo's store file, so it needs the path before the demo makes it.
+  const dbPath =
+    flags.db !== undefined
+      ? resolve(flags.db)
+      : flags['inspect-page'] === true
+        ? join(mkdtempSync(join(tmpdir(), 'mx-reconnect-demo-')), 'demo.db')
+        : undefined
+  let inspectPage: InspectServer | undefined
+  if (flags['inspect-page'] === true && dbPath !== undefined) {
+    inspectPage = await startInspectServer({ dbPath, port: inspectPort })
+    ctx.err(`Inspect page: ${inspectPage.url}`)
+  }
   if (members < DEMO_SCENARIOS.length) {
     ctx.err(`note: ${members} members cover only the first ${members} of ${DEMO_SCENARIOS.length} scenarios`)
   }
@@ -56,35 +80,49 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   )
   let phase: DemoPhase | undefined
   let progress: Progress | undefined
-  const result = await runDemo(
-    {
-      members,
-      concurrency,
-      seed,
-      profile,
-      timeScale,
-      ...(flags.db === undefined ? {} : { dbPath: resolve(flags.db) }),
-    },
-    {
-      onDeadlineWait: ({ members: parked, waitMs }) => {
-        progress?.finish()
-        progress = undefined
-        ctx.err(
-          `${parked} members wait on a user who never answers; their user deadline passes in about ${formatMs(waitMs)}`,
-        )
+  let result: Awaited<ReturnType<typeof runDemo>>
+  try {
+    result = await runDemo(
+      {
+        members,
+        concurrency,
+        seed,
+        profile,
+        timeScale,
+        ...(dbPath === undefined ? {} : { dbPath }),
+        ...(inspector ? { inspect: inspector.inspect } : {}),
       },
-      onProgress: (next, p, outcomes) => {
-        if (next !== phase || progress === undefined) {
+      {
+        onDeadlineWait: ({ members: parked, waitMs }) => {
           progress?.finish()
-          phase = next
-          progress = createProgress(ctx, next === 'sweep' ? 'sweep   ' : 'deadline')
-        }
-        progress.update(p.settled, p.total, formatCounts(outcomes))
+          progress = undefined
+          ctx.err(
+            `${parked} members wait on a user who never answers; their user deadline passes in about ${formatMs(waitMs)}`,
+          )
+        },
+        onProgress: (next, p, outcomes) => {
+          if (next !== phase || progress === undefined) {
+            progress?.finish()
+            phase = next
+            progress = createProgress(ctx, next === 'sweep' ? 'sweep   ' : 'deadline')
+          }
+          progress.update(p.settled, p.total, formatCounts(outcomes))
+        },
       },
-    },
-  )
+    )
+  } catch (error) {
+    inspector?.stop()
+    await inspectPage?.close()
+    throw error
+  }
   progress?.finish()
+  inspector?.stop()
   for (const line of demoReport(result)) ctx.out(line)
+  if (inspectPage) {
+    ctx.err(`The demo is done; the inspect page stays at ${inspectPage.url} until Ctrl-C`)
+    await ctx.waitForStop()
+    await inspectPage.close()
+  }
   return result.mismatches.length === 0 ? 0 : 1
 }
 
