@@ -4,6 +4,11 @@ import { defineConfig } from 'vitest/config'
 // loopback simulator, spawns processes, or opens real SQLite files.
 export default defineConfig({
   test: {
+    coverage: {
+      provider: 'v8',
+      include: ['machines/**/*.ts', 'src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+    },
     projects: [
       {
         test: {
