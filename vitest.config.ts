@@ -4,10 +4,27 @@ import { defineConfig } from 'vitest/config'
 // loopback simulator, spawns processes, or opens real SQLite files.
 export default defineConfig({
   test: {
+    // `npm test` runs with --coverage (issue 12): thresholds per folder, measured numbers in docs/testing.md.
+    // src/reconnector/ holds the bar the issue sets; the other folders sit a few points under what they
+    // measure, so they guard against regressions without flaking.
     coverage: {
       provider: 'v8',
       include: ['machines/**/*.ts', 'src/**/*.ts'],
       reporter: ['text-summary', 'json-summary'],
+      thresholds: {
+        'src/reconnector/**': { lines: 95, branches: 90 },
+        'machines/**': { lines: 95, branches: 80 },
+        'src/bridge/**': { lines: 95, branches: 90 },
+        'src/cli/**': { lines: 85, branches: 72 },
+        'src/client/**': { lines: 93, branches: 84 },
+        'src/diagram/**': { lines: 93, branches: 74 },
+        'src/domain/**': { lines: 97, branches: 86 },
+        'src/inspect/**': { lines: 78, branches: 60 },
+        'src/services/**': { lines: 93, branches: 81 },
+        'src/simulator/**': { lines: 91, branches: 80 },
+        'src/stores/**': { lines: 96, branches: 94 },
+        'src/*.ts': { lines: 84, branches: 80 },
+      },
     },
     projects: [
       {
