@@ -1,6 +1,5 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { schemas } from '../../src/domain/index.js'
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/simulator/index.js'
@@ -170,18 +169,19 @@ describe('webhooks', () => {
 
 describe('running clock', () => {
   it('jobs progress in scaled real time and the timer sends webhooks without requests', async () => {
-    // 1 simulated second = 1 real ms: a 4 s job takes ~4 ms; poll a bounded number of times.
-    const { sim, client, guid, session } = await start({ timeScale: 0.001 })
+    // 1 simulated second = 1 real ms: a 4 s job takes ~4 ms. Wait on what arrives, with a bound that a
+    // loaded machine cannot reach; the challenge lives a simulated day so the wait cannot expire it.
+    const { sim, client, guid, session } = await start({ timeScale: 0.001, challengeTtlMs: 24 * 3_600_000 })
     await client.update(session, guid, 'challenge')
-    for (let i = 0; i < 200 && received.length === 0; i++) await sleep(5)
+    await expect.poll(() => received.length, { timeout: 20_000, interval: 5 }).toBeGreaterThan(0)
     expect(received).toEqual([{ type: 'connectionStatus', status: 'CHALLENGED' }])
     expect(sim.member(guid).status).toBe('CHALLENGED')
     await client.resume(session, guid)
-    let status: unknown
-    for (let i = 0; i < 200 && status !== 'CONNECTED'; i++) {
-      await sleep(5)
-      status = (await client.member(session, guid)).connection_status
-    }
-    expect(status).toBe('CONNECTED')
+    await expect
+      .poll(async () => (await client.member(session, guid)).connection_status, {
+        timeout: 20_000,
+        interval: 5,
+      })
+      .toBe('CONNECTED')
   })
 })
