@@ -230,7 +230,9 @@ export function createLives(deps: LiveDeps): Lives {
         : options.mfa && (() => options.mfa!(full as typeof full & MfaRequiredEvent))
     if (!provider) return
     entry.busy += 1
-    provider()
+    // Called at once; a provider written in plain JS may return values (not a promise) or throw: both are
+    // taken as its answer or its failure, never an uncaught TypeError.
+    new Promise<Awaited<ReturnType<typeof provider>>>((resolve) => resolve(provider()))
       .then(
         (values) => {
           const actor = entry.actor

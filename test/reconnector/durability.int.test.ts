@@ -413,6 +413,29 @@ describe('host calls and providers at the edges', () => {
   })
 })
 
+describe('providers written in plain JS', () => {
+  it('a provider returning values (not a promise) is answered; one that throws leaves the member waiting', async () => {
+    const store = sqliteStore(dbPath())
+    const plain = ((p: { fields: readonly { guid: string; type: string | null }[] }) =>
+      p.fields.map((f) => ({ guid: f.guid, value: f.type === 'PASSWORD' ? 'good' : 'mxuser' }))) as never
+    const { r } = make(store, { credentials: plain })
+    const [member] = seed('plain', 1)
+    const report = await r.sweep({ members: [member!] })
+    expect(report.members[0]).toMatchObject({ outcome: 'connected' })
+    await r.close()
+    const throwing = (() => {
+      throw new Error('vault down')
+    }) as never
+    const { r: r2, events } = make(sqliteStore(dbPath()), { credentials: throwing })
+    const [other] = seed('plain-throw', 1)
+    const second = await r2.sweep({ members: [other!] })
+    expect(second.members[0]).toMatchObject({ outcome: 'awaitingUser', connectionStatus: 'DENIED' })
+    expect(events.some((e) => e.type === 'error' && e.memberGuid === other!.memberGuid)).toBe(true)
+    await r2.close()
+    await store.close()
+  })
+})
+
 describe('typed argument errors before any I/O (issue 11 item 9)', () => {
   it('refuses loose arguments with ReconnectorError invalid, and sends nothing', async () => {
     const store = sqliteStore(dbPath())
