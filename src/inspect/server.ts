@@ -37,7 +37,7 @@ const send = (res: ServerResponse, status: number, type: string, body: string): 
  * @example
  * ```ts
  * const page = await startInspectServer({ dbPath: './mx-reconnect.db', port: 4020 })
- * console.log(`open ${page.url}`)
+ * openInBrowser(page.url) // e.g. http://127.0.0.1:4020/
  * ```
  */
 export async function startInspectServer(options: InspectServerOptions): Promise<InspectServer> {
