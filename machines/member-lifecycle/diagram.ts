@@ -3,12 +3,14 @@ import type { AnyStateMachine } from 'xstate'
 // Mermaid `stateDiagram-v2` text generated from the machine itself, so the picture in docs/lifecycle.md
 // cannot drift from the code (architecture.md, house rule 12). Pure string building: no I/O here.
 
-interface GuardLike {
+/** A guard as XState holds it on a transition (shared with src/diagram). */
+export interface GuardLike {
   readonly type?: string
   readonly params?: Record<string, unknown>
 }
 
-interface TransitionLike {
+/** A transition as XState holds it on a state node (shared with src/diagram). */
+export interface TransitionLike {
   readonly eventType: string
   readonly guard?: string | GuardLike | ((...args: never[]) => unknown)
   readonly target?: readonly { readonly id: string }[]
@@ -45,7 +47,8 @@ function guardText(guard: TransitionLike['guard']): string {
   return [guard.type ?? 'guard', ...params].join(' ')
 }
 
-function eventText(node: NodeLike, eventType: string): string {
+/** `readMember ok`, `timer`, … for XState's actor done/error events; other events as they are. */
+export function eventText(node: { readonly invoke: readonly InvokeLike[] }, eventType: string): string {
   const match = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType)
   if (!match) return eventType
   const invoke = node.invoke.find((i) => i.id === match[2])

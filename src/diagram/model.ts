@@ -1,4 +1,5 @@
 import type { AnyStateMachine } from 'xstate'
+import { eventText, type TransitionLike } from '../../machines/member-lifecycle/diagram.js'
 
 // A neutral picture of a machine, read from the machine object itself (never from its source text):
 // every state node and every transition, labelled with its event and guard. The DOT, SVG and live page
@@ -40,17 +41,6 @@ export interface DiagramModel {
   readonly outcomes: readonly string[]
 }
 
-interface GuardLike {
-  readonly type?: string
-  readonly params?: Record<string, unknown>
-}
-
-interface TransitionLike {
-  readonly eventType: string
-  readonly guard?: string | GuardLike | ((...args: never[]) => unknown)
-  readonly target?: readonly { readonly id: string }[]
-}
-
 interface NodeLike {
   readonly id: string
   readonly key: string
@@ -73,13 +63,7 @@ export function guardLabel(guard: TransitionLike['guard']): string | undefined {
 }
 
 function eventLabel(node: NodeLike, eventType: string): string {
-  if (eventType === '') return 'always'
-  const match = /^xstate\.(done|error)\.actor\.(.+)$/.exec(eventType)
-  if (!match) return eventType
-  const invoke = node.invoke.find((i) => i.id === match[2])
-  const src = typeof invoke?.src === 'string' ? invoke.src : (match[2] ?? 'actor')
-  if (src === 'wait') return 'timer'
-  return match[1] === 'done' ? `${src} ok` : `${src} failed`
+  return eventType === '' ? 'always' : eventText(node, eventType)
 }
 
 function nodes(node: NodeLike): NodeLike[] {
