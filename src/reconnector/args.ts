@@ -28,7 +28,9 @@ export const memberGuidSchema = z
   )
   .refine((s) => s !== '.' && s !== '..', 'must not be . or ..')
 
-const memberRef = z.object({ userId: userIdSchema, memberGuid: memberGuidSchema })
+/** A member under its user: what `view`, `cancel` and the submits take first (the user check). */
+export const memberRefSchema = z.object({ userId: userIdSchema, memberGuid: memberGuidSchema })
+const memberRef = memberRefSchema
 
 /** `start`'s argument. The policy is checked by the lifecycle itself. */
 export const startSchema = memberRef.extend({ policy: z.record(z.string(), z.unknown()).optional() })

@@ -3,7 +3,7 @@ import type { LifecycleClock } from '../bridge/clock.js'
 import { toErrorData } from '../domain/errors.js'
 import { isStoreError } from '../stores/errors.js'
 import type { LifecycleRecord, LifecycleStore } from '../stores/types.js'
-import { ReconnectorError } from './errors.js'
+import { notFound, ReconnectorError } from './errors.js'
 import type { Limiter } from './limiter.js'
 import type { Live, Lives } from './live.js'
 import type { Ownership } from './ownership.js'
@@ -201,6 +201,7 @@ export function createDriver(deps: DriverDeps): Driver {
       if (deps.isClosed())
         throw new ReconnectorError({ reason: 'closed', memberGuid, message: 'reconnector is closed' })
       const record = await store.get(memberGuid)
+      if (record && record.userId !== userId) throw notFound(memberGuid) // another user's member
       const fresh = record && opts.since !== undefined && record.updatedAt > opts.since
       if (record && (record.status !== 'done' || fresh || attempt >= 5)) {
         if (record.status !== 'done') void wake(memberGuid, opts.answerNow)

@@ -1,7 +1,9 @@
 import { Data } from 'effect'
 
 /**
- * A reconnector call was refused: bad input, closed reconnector, or a member owned by another process.
+ * A reconnector call was refused: bad input, closed reconnector, a member owned by another process
+ * (`leaseLost`), or `notFound`: no lifecycle for this member under the given user (an unknown member and
+ * another user's member are refused alike, so member guids cannot be probed).
  *
  * @example
  * ```ts
@@ -9,7 +11,11 @@ import { Data } from 'effect'
  * ```
  */
 export class ReconnectorError extends Data.TaggedError('ReconnectorError')<{
-  readonly reason: 'invalid' | 'invalidWebhook' | 'closed' | 'leaseLost'
+  readonly reason: 'invalid' | 'invalidWebhook' | 'closed' | 'leaseLost' | 'notFound'
   readonly memberGuid: string
   readonly message: string
 }> {}
+
+/** The `notFound` refusal: the same for an unknown member and for another user's member. */
+export const notFound = (memberGuid: string): ReconnectorError =>
+  new ReconnectorError({ reason: 'notFound', memberGuid, message: 'no lifecycle for this member and user' })

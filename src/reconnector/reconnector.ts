@@ -7,6 +7,7 @@ import { memoryStore } from '../stores/memory.js'
 import {
   guidForError,
   memberGuidSchema,
+  memberRefSchema,
   parseArg,
   progressOptionsSchema,
   reconnectorOptionsSchema,
@@ -15,7 +16,7 @@ import {
   sweepTargetSchema,
 } from './args.js'
 import { createDriver } from './driver.js'
-import { ReconnectorError } from './errors.js'
+import { notFound, ReconnectorError } from './errors.js'
 import { gateClient } from './gate.js'
 import { createLimiter } from './limiter.js'
 import { createLives } from './live.js'
@@ -23,7 +24,7 @@ import { createOwnership } from './ownership.js'
 import { createReporting } from './reporting.js'
 import { createScheduler } from './scheduler.js'
 import { createTracker } from './tracker.js'
-import type { Reconnector, ReconnectorOptions } from './types.js'
+import type { MemberRef, Reconnector, ReconnectorOptions } from './types.js'
 import { createWaiters } from './waiters.js'
 
 const isClient = (value: ReconnectorOptions['client']): value is NexusClientApi =>
@@ -109,10 +110,33 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   const guid = (value: unknown) =>
     parseArg(memberGuidSchema, value, 'memberGuid', 'invalid', guidForError(value))
 
-  async function submit(memberGuid: string, kind: 'credentials' | 'mfa', values: unknown) {
-    const member = guid(memberGuid)
+  /** The checked `{ userId, memberGuid }` of a user-facing call. */
+  const refOf = (value: unknown): MemberRef =>
+    parseArg(
+      memberRefSchema,
+      value,
+      'member',
+      'invalid',
+      guidForError((value as { memberGuid?: unknown } | null)?.memberGuid),
+    )
+
+  /**
+   * The user check: the member's lifecycle must exist under this user. An unknown member and another
+   * user's member are refused alike (`notFound`), so member guids cannot be probed. The user of a record
+   * is fixed at creation, so this check cannot go stale.
+   */
+  async function owned(ref: MemberRef): Promise<void> {
+    const entry = lives.live.get(ref.memberGuid)
+    const userId = entry ? entry.ref.userId : (await store.get(ref.memberGuid))?.userId
+    if (userId !== ref.userId) throw notFound(ref.memberGuid)
+  }
+
+  async function submit(value: unknown, kind: 'credentials' | 'mfa', values: unknown) {
+    const ref = refOf(value)
+    const member = ref.memberGuid
     const secrets = parseArg(secretsSchema, values, kind, 'invalid', member)
     open(member)
+    await owned(ref)
     const result = await driver.withLive(member, (entry) =>
       kind === 'credentials'
         ? lifecycle.submitCredentials(entry.actor!, secrets)
@@ -135,8 +159,8 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
       open(args.memberGuid)
       return driver.begin(member)
     },
-    submitCredentials: (memberGuid, credentials) => submit(memberGuid, 'credentials', credentials),
-    submitMfa: (memberGuid, answers) => submit(memberGuid, 'mfa', answers),
+    submitCredentials: (member, credentials) => submit(member, 'credentials', credentials),
+    submitMfa: (member, answers) => submit(member, 'mfa', answers),
     async handleWebhook(body) {
       const decoded = schemas.webhook.safeParse(body)
       const member = decoded.success ? memberGuidSchema.safeParse(decoded.data.memberGuid) : undefined
@@ -152,16 +176,23 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
       const routed = await driver.withLive(memberGuid, (entry) => lifecycle.webhook(entry.actor!, body))
       return { routed: routed === true, memberGuid }
     },
-    async cancel(memberGuid) {
-      const member = guid(memberGuid)
-      const entry = await driver.withLive(member, (e) => {
+    async cancel(member) {
+      const ref = refOf(member)
+      await owned(ref)
+      const entry = await driver.withLive(ref.memberGuid, (e) => {
         e.actor!.send({ type: 'cancel' })
         return e
       })
       if (entry) await entry.chain
-      return driver.view(member)
+      const view = await driver.view(ref.memberGuid)
+      if (!view) throw notFound(ref.memberGuid)
+      return view
     },
-    view: async (memberGuid) => driver.view(guid(memberGuid)),
+    async view(member) {
+      const ref = refOf(member)
+      const view = await driver.view(ref.memberGuid)
+      return view?.userId === ref.userId ? view : undefined
+    },
     settled: async (memberGuid) => (await driver.settle(guid(memberGuid))).view,
     async sweep(target, sweepOptions) {
       const parsed = parseArg(sweepTargetSchema, target, 'target')

@@ -81,8 +81,9 @@ export function createReporting(deps: ReportingDeps): Reporting {
           early.set(guid, { view: undefined, quarantined: error.message })
         } else {
           deps.emit({ type: 'error', memberGuid: guid, error: toErrorData(error) })
-          const closed = error instanceof ReconnectorError && error.reason === 'closed'
-          early.set(guid, { view: undefined, reason: closed ? 'closed' : 'storeError' })
+          const refused = error instanceof ReconnectorError ? error.reason : undefined
+          const reason = refused === 'closed' || refused === 'notFound' ? refused : 'storeError'
+          early.set(guid, { view: undefined, reason })
         }
       }
     }

@@ -139,18 +139,25 @@ export interface SweepProgress {
 
 /** Runs many member lifecycles, durably (reconnector.md). */
 export interface Reconnector {
-  /** Starts (or returns the running) lifecycle of a member. Idempotent while it is unfinished. */
+  /**
+   * Starts (or returns the running) lifecycle of a member. Idempotent while it is unfinished. A member
+   * stored under another user is refused with `ReconnectorError` `notFound`.
+   */
   start(member: MemberRef & { readonly policy?: PolicyInput }): Promise<LifecycleView>
-  /** Gives the user's credentials (or, while CHALLENGED, MFA answers) to a waiting lifecycle. */
-  submitCredentials(memberGuid: string, credentials: readonly SecretValue[]): Promise<SubmitResult>
-  /** Gives the user's MFA answers to a waiting lifecycle. */
-  submitMfa(memberGuid: string, answers: readonly SecretValue[]): Promise<SubmitResult>
+  /**
+   * Gives the user's credentials (or, while CHALLENGED, MFA answers) to a waiting lifecycle of this user's
+   * member; `accepted: false` when it does not wait for them. `notFound` for an unknown member or another
+   * user's member.
+   */
+  submitCredentials(member: MemberRef, credentials: readonly SecretValue[]): Promise<SubmitResult>
+  /** Gives the user's MFA answers to a waiting lifecycle of this user's member; same contract. */
+  submitMfa(member: MemberRef, answers: readonly SecretValue[]): Promise<SubmitResult>
   /** Routes a validated MX webhook body to its member's lifecycle; `routed: false` when no lifecycle runs for it. */
   handleWebhook(body: unknown): Promise<{ readonly routed: boolean; readonly memberGuid: string }>
-  /** Cancels a member's unfinished lifecycle. */
-  cancel(memberGuid: string): Promise<LifecycleView | undefined>
-  /** The current view of a member's lifecycle, if there is one. */
-  view(memberGuid: string): Promise<LifecycleView | undefined>
+  /** Cancels this user's member's unfinished lifecycle and returns its view. `notFound` as for the submits. */
+  cancel(member: MemberRef): Promise<LifecycleView>
+  /** The current view of this user's member's lifecycle; undefined for an unknown member or another user's. */
+  view(member: MemberRef): Promise<LifecycleView | undefined>
   /**
    * Resolves when the member's lifecycle is done or waits on the user, or when its wait ends otherwise
    * (finished by another process, lease lost, conflict, store error, close): always with the stored view.

@@ -100,10 +100,13 @@ describe('mx-reconnect inspect page in headless chromium', () => {
     expect(report.members.find((m) => m.memberGuid === watched)?.outcome).toBe('awaitingUser')
 
     // The user answers: the page follows the lifecycle to its outcome, live (SSE), without a reload.
-    const view = await reconnector.view(watched)
+    const view = await reconnector.view({ userId: 'page-user-0', memberGuid: watched })
     const prompt = view?.prompt
     expect(prompt?.type).toBe('credentials.required')
-    await reconnector.submitCredentials(watched, values(prompt as CredentialsRequiredEvent, PASSWORD))
+    await reconnector.submitCredentials(
+      { userId: 'page-user-0', memberGuid: watched },
+      values(prompt as CredentialsRequiredEvent, PASSWORD),
+    )
     await tab.waitForSelector('#diagram [id="state:connected"].active', WAIT)
     expect(await tab.locator('#diagram g.active').count()).toBe(1)
     await tab.waitForFunction(

@@ -330,7 +330,7 @@ describe('sweep journal, quarantine, stale reports (issue 11 items 5–7)', () =
     db.prepare(`UPDATE lifecycles SET outcome = 'nope{' WHERE member_guid = ?`).run(members[1]!.memberGuid)
     db.close()
     const { r } = make(store)
-    await expect(r.view(members[1]!.memberGuid)).rejects.toMatchObject({
+    await expect(r.view(members[1]!)).rejects.toMatchObject({
       _tag: 'StoreError',
       reason: 'corrupt',
     })
@@ -393,10 +393,9 @@ describe('host calls and providers at the edges', () => {
     expect(report.members[0]).toMatchObject({ outcome: 'awaitingUser', connectionStatus: 'DENIED' })
     expect(events.some((e) => e.type === 'error' && e.memberGuid === member!.memberGuid)).toBe(true)
     // Never started here: nothing to submit to, cancel or route to.
-    expect(await r.submitCredentials(other!.memberGuid, [{ guid: 'CRD-1', value: 'x' }])).toEqual({
-      accepted: false,
-    })
-    expect(await r.cancel(other!.memberGuid)).toBeUndefined()
+    const notFound = { _tag: 'ReconnectorError', reason: 'notFound' }
+    await expect(r.submitCredentials(other!, [{ guid: 'CRD-1', value: 'x' }])).rejects.toMatchObject(notFound)
+    await expect(r.cancel(other!)).rejects.toMatchObject(notFound)
     expect(await r.settled(other!.memberGuid)).toBeUndefined()
     expect(
       await r.handleWebhook({
@@ -406,7 +405,7 @@ describe('host calls and providers at the edges', () => {
       }),
     ).toEqual({ routed: false, memberGuid: other!.memberGuid })
     // Cancelled while parked on the user: rehydrated, cancelled, stored.
-    expect((await r.cancel(member!.memberGuid))?.outcome?.outcome).toBe('cancelled')
+    expect((await r.cancel(member!)).outcome?.outcome).toBe('cancelled')
     await r.close()
     await r.close()
     await store.close()
@@ -449,12 +448,14 @@ describe('typed argument errors before any I/O (issue 11 item 9)', () => {
       () => r.start({ userId: undefined as never, memberGuid: member!.memberGuid }),
       () => r.start({ userId: 'u', memberGuid: '..' }),
       () => r.start({ userId: 'u', memberGuid: 'a/b' }),
-      () => r.submitCredentials(member!.memberGuid, null as never),
-      () => r.submitCredentials('.', []),
-      () => r.submitMfa(member!.memberGuid, [{ guid: 'x' }] as never),
-      () => r.view(''),
+      () => r.submitCredentials(member!, null as never),
+      () => r.submitCredentials({ userId: 'u', memberGuid: '.' }, []),
+      () => r.submitCredentials(member!.memberGuid as never, []),
+      () => r.submitMfa(member!, [{ guid: 'x' }] as never),
+      () => r.view({ userId: 'u', memberGuid: '' }),
+      () => r.view({ userId: '', memberGuid: member!.memberGuid }),
       () => r.settled(null as never),
-      () => r.cancel('x'.repeat(300)),
+      () => r.cancel({ userId: 'u', memberGuid: 'x'.repeat(300) }),
       () => r.sweep(null as never),
       () => r.sweep({ userIds: [undefined as never] }),
       () => r.sweep({ members: [member!] }, { onProgress: 5 as never }),

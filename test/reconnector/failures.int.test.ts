@@ -117,7 +117,7 @@ describe('store failures while beginning and settling', () => {
     expect(parked?.prompt?.type).toBe('credentials.required')
     failReads = true
     await expect(r.settled(member.memberGuid)).resolves.toBeUndefined()
-    await expect(r.view(member.memberGuid)).rejects.toMatchObject({ reason: 'io' })
+    await expect(r.view(member)).rejects.toMatchObject({ reason: 'io' })
     failReads = false
     expect((await r.settled(member.memberGuid))?.prompt?.type).toBe('credentials.required')
     await r.close()

@@ -71,7 +71,7 @@ describe('partner backend, user present (reconnector.md, use 1)', () => {
 
     const fields = asked?.prompt?.type === 'credentials.required' ? asked.prompt.fields : []
     const result = await r.submitCredentials(
-      memberGuid,
+      { userId: 'present-1', memberGuid },
       fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, 'challenge') })),
     )
     expect(result.accepted).toBe(true)
@@ -80,7 +80,7 @@ describe('partner backend, user present (reconnector.md, use 1)', () => {
     expect(mfa?.prompt?.type).toBe('mfa.required')
     const challenges = mfa?.prompt?.type === 'mfa.required' ? mfa.prompt.challenges : []
     await r.submitMfa(
-      memberGuid,
+      { userId: 'present-1', memberGuid },
       challenges.map((c) => ({ guid: c.guid, value: 'correct' })),
     )
     const done = await r.settled(memberGuid)
@@ -103,17 +103,21 @@ describe('partner backend, user present (reconnector.md, use 1)', () => {
     await r.start({ userId: 'present-2', memberGuid })
     await r.settled(memberGuid)
     const before = env.sim.requests().filter((q) => q.memberGuid === memberGuid && q.method === 'PUT').length
-    const result = await r.submitCredentials(memberGuid, [{ guid: 'CRD-unknown', value: 'x' }])
+    const result = await r.submitCredentials({ userId: 'present-2', memberGuid }, [
+      { guid: 'CRD-unknown', value: 'x' },
+    ])
     expect(result.accepted).toBe(false)
     expect(result.validation?.reason).toBeDefined()
-    await expect(r.submitCredentials(memberGuid, 'nope' as never)).rejects.toMatchObject({
+    await expect(
+      r.submitCredentials({ userId: 'present-2', memberGuid }, 'nope' as never),
+    ).rejects.toMatchObject({
       _tag: 'ReconnectorError',
     })
     expect(env.sim.requests().filter((q) => q.memberGuid === memberGuid && q.method === 'PUT').length).toBe(
       before,
     )
-    expect((await r.view(memberGuid))?.prompt?.type).toBe('credentials.required')
-    await r.cancel(memberGuid)
+    expect((await r.view({ userId: 'present-2', memberGuid }))?.prompt?.type).toBe('credentials.required')
+    await r.cancel({ userId: 'present-2', memberGuid })
     expect((await r.settled(memberGuid))?.outcome?.outcome).toBe('cancelled')
     await closeAll(r, store)
   })
@@ -171,7 +175,7 @@ describe('webhooks', () => {
       (e) => e.type === 'transition' && e.memberGuid === memberGuid && e.state === 'waitingOnJob.sleeping',
     )
     await r.submitCredentials(
-      memberGuid,
+      { userId: 'hook-2', memberGuid },
       fields.map((f) => ({ guid: f.guid, value: fieldValue(f.type, 'good') })),
     )
     await parked
@@ -199,9 +203,9 @@ describe('durability rules', () => {
       ...inner,
       async save(guid, update, history) {
         await new Promise((resolve) => setTimeout(resolve, 15))
-        const record = await inner.save(guid, update, history)
-        stored.push(record.state)
-        return record
+        const saved = await inner.save(guid, update, history)
+        stored.push(update.state)
+        return saved
       },
     }
     const seen: Array<{ call: string; storedState: string | undefined }> = []

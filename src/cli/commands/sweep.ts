@@ -93,7 +93,7 @@ async function waitingFor(reconnector: Reconnector, report: SweepReport): Promis
   const waiting = new Map<string, string>()
   for (const m of report.members) {
     if (m.outcome !== 'awaitingUser') continue
-    const view = await reconnector.view(m.memberGuid)
+    const view = await reconnector.view({ userId: m.userId, memberGuid: m.memberGuid })
     if (view?.prompt) waiting.set(m.memberGuid, view.prompt.type === 'mfa.required' ? 'MFA' : 'credentials')
   }
   return waiting
