@@ -33,6 +33,8 @@ const LOGGED_HEADERS = [
   'mx-skip-webhook',
   'accept',
   'content-type',
+  // Who sent it (workers name themselves: docs/scale-out.md).
+  'user-agent',
 ]
 const SECRET_HEADERS = new Set(['md-api-key', 'md-api-token', 'md-session-token'])
 
