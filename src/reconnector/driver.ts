@@ -79,8 +79,7 @@ export function createDriver(deps: DriverDeps): Driver {
 
   /** A member another process holds: look again when its lease lapses, or sooner to see it finish. */
   function watch(memberGuid: string, leaseUntil: number | null) {
-    const now = clock.now()
-    scheduler.at(memberGuid, Math.min((leaseUntil ?? now) + 1, now + deps.watchMs))
+    scheduler.held(memberGuid, leaseUntil)
   }
 
   /** Ends the member's waits after a failure to read or run it. */
@@ -181,6 +180,8 @@ export function createDriver(deps: DriverDeps): Driver {
       if (parkedOnUser) waiters.resolve(memberGuid, { view })
       return scheduler.at(memberGuid, record.wakeAt ?? now)
     }
+    // A scheduling engine with worker processes runs it there (docs/scale-out.md), else it runs here.
+    if (scheduler.handOver?.(memberGuid, record)) return
     return schedule(memberGuid)
   }
 
@@ -222,7 +223,7 @@ export function createDriver(deps: DriverDeps): Driver {
         throw error
       }
       deps.tracker.reset(memberGuid)
-      void schedule(memberGuid)
+      if (!scheduler.handOver?.(memberGuid, undefined)) void schedule(memberGuid)
       return (await view(memberGuid))!
     }
   }

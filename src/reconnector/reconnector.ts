@@ -18,6 +18,7 @@ import {
 import { createDriver } from './driver.js'
 import { notFound, ReconnectorError } from './errors.js'
 import { gateClient } from './gate.js'
+import { createHandoff } from './handoff.js'
 import { createLimiter } from './limiter.js'
 import { createLives } from './live.js'
 import { createOwnership } from './ownership.js'
@@ -110,6 +111,8 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   const guid = (value: unknown) =>
     parseArg(memberGuidSchema, value, 'memberGuid', 'invalid', guidForError(value))
 
+  const onLive = createHandoff({ driver, lives, store, clock })
+
   /** The checked `{ userId, memberGuid }` of a user-facing call. */
   const refOf = (value: unknown): MemberRef =>
     parseArg(
@@ -137,7 +140,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     const secrets = parseArg(secretsSchema, values, kind, 'invalid', member)
     open(member)
     await owned(ref)
-    const result = await driver.withLive(member, (entry) =>
+    const result = await onLive(member, (entry) =>
       kind === 'credentials'
         ? lifecycle.submitCredentials(entry.actor!, secrets)
         : lifecycle.submitMfa(entry.actor!, secrets),
@@ -179,7 +182,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     async cancel(member) {
       const ref = refOf(member)
       await owned(ref)
-      const entry = await driver.withLive(ref.memberGuid, (e) => {
+      const entry = await onLive(ref.memberGuid, (e) => {
         e.actor!.send({ type: 'cancel' })
         return e
       })

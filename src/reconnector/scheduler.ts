@@ -1,33 +1,71 @@
 import type { LifecycleClock } from '../bridge/clock.js'
+import type { LifecycleRecord } from '../stores/types.js'
+import type { Ownership } from './ownership.js'
 import { createTimerQueue } from './timer-queue.js'
 
 /**
- * The reconnector's scheduler: one timer queue on the lifecycle clock (reconnector.md, Memory) for parked
+ * The scheduling engine (reconnector.md, Parts; docs/scale-out.md): when a lifecycle that left memory
+ * runs again, and where. Two engines exist: {@link createScheduler}, one timer queue in this process
+ * (memory and SQLite stores), and the pg-boss engine (`src/worker/engine.ts`), where every wake-up is a
+ * job in PostgreSQL that any worker process may run. The driver and the live part only talk to this
+ * interface.
+ *
+ * @example
+ * ```ts
+ * const scheduler = createScheduler({ clock, onDue: (memberGuid) => wake(memberGuid), watchMs: 1_000 })
+ * scheduler.at('MBR-1', clock.now() + 60_000)
+ * ```
+ */
+export interface Scheduler {
+  /** Wakes the member's lifecycle at `at` (epoch ms on the clock): a poll, a backoff, the user's deadline. */
+  at(memberGuid: string, at: number): void
+  /** Forgets this process's own timer for the member (a durable engine keeps its jobs: a stale wake-up is a no-op). */
+  cancel(memberGuid: string): void
+  /** Another process holds the member until `leaseUntil`: look again when that lapses, or sooner for waiters here. */
+  held(memberGuid: string, leaseUntil: number | null): void
+  /** Runs `task` every `ms` real milliseconds (unref'd) until `close`. */
+  every(ms: number, task: () => void): void
+  /** Stops every timer of this process. */
+  close(): void
+  /**
+   * Set by an engine whose lifecycles run in other (worker) processes: a member due now is handed to them
+   * instead of run here. Returns true when it was handed over. `record` is the member as last read.
+   */
+  handOver?(memberGuid: string, record: LifecycleRecord | undefined): boolean
+  /** Told of every lease this process takes or renews: a durable engine keeps a wake-up behind it. */
+  leased?(memberGuid: string, until: number): void
+}
+
+/** What an engine is built from, inside `createReconnector`. */
+export interface SchedulerDeps {
+  readonly clock: LifecycleClock
+  /** Brings the member's lifecycle back (the driver's wake); resolves when it has left memory here again. */
+  readonly onDue: (memberGuid: string) => Promise<void>
+  /** How often a member another process holds is looked at again for waiters here (ms on the clock). */
+  readonly watchMs: number
+  /** True while a caller here waits on the member (`settled`, a sweep). */
+  readonly watched: (memberGuid: string) => boolean
+}
+
+/** Builds a scheduling engine; `ReconnectorOptions.scheduler` takes one (default {@link createScheduler}). */
+export type SchedulerFactory = (deps: SchedulerDeps) => Scheduler
+
+/**
+ * The in-process engine: one timer queue on the lifecycle clock (reconnector.md, Memory) for parked
  * lifecycles and for members watched while another process holds them, plus one interval for lease
  * renewal. Its host timer stays referenced (unlike `realTimerHost`): a sweep whose lifecycles all sleep
  * must keep the process alive until they wake.
  *
  * @example
  * ```ts
- * const scheduler = createScheduler(clock, (memberGuid) => void wake(memberGuid))
- * scheduler.at('MBR-1', clock.now() + 60_000)
+ * const scheduler = createScheduler({ clock, onDue: wake, watchMs: 1_000, watched: () => false })
+ * scheduler.held('MBR-1', leaseUntil) // looks again when the other holder's lease lapses
  * ```
  */
-export interface Scheduler {
-  /** Calls `onDue(memberGuid)` at `at` (epoch ms on the clock); replaces an earlier time for the member. */
-  at(memberGuid: string, at: number): void
-  /** Forgets the member's time. */
-  cancel(memberGuid: string): void
-  /** Runs `task` every `ms` real milliseconds (unref'd) until `close`. */
-  every(ms: number, task: () => void): void
-  /** Stops every timer. */
-  close(): void
-}
-
-/** Creates the scheduler. */
-export function createScheduler(clock: LifecycleClock, onDue: (memberGuid: string) => void): Scheduler {
+export function createScheduler(deps: SchedulerDeps): Scheduler {
+  const { clock, onDue, watchMs } = deps
   const intervals: NodeJS.Timeout[] = []
-  const queue = createTimerQueue(onDue, {
+  const queue = createTimerQueue((memberGuid) => void onDue(memberGuid), {
     now: () => clock.now(),
     setTimer: (callback, ms) => setTimeout(callback, Math.max(0, Math.min(ms, 2_147_483_647))),
     clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
@@ -35,6 +73,10 @@ export function createScheduler(clock: LifecycleClock, onDue: (memberGuid: strin
   return {
     at: (memberGuid, at) => queue.schedule(memberGuid, at),
     cancel: (memberGuid) => queue.cancel(memberGuid),
+    held(memberGuid, leaseUntil) {
+      const now = clock.now()
+      queue.schedule(memberGuid, Math.min((leaseUntil ?? now) + 1, now + watchMs))
+    },
     every(ms, task) {
       const handle = setInterval(task, ms)
       handle.unref()
@@ -43,6 +85,30 @@ export function createScheduler(clock: LifecycleClock, onDue: (memberGuid: strin
     close() {
       for (const handle of intervals.splice(0)) clearInterval(handle)
       queue.close()
+    },
+  }
+}
+
+/**
+ * The ownership part, telling the engine of every lease it takes or renews (a no-op for an engine that
+ * does not ask): a durable engine keeps a wake-up behind each lease, so a process that dies holding a
+ * member leaves a job that brings the member back once the lease lapses.
+ *
+ * @example
+ * ```ts
+ * const ownership = announceLeases(createOwnership(store, { owner, leaseMs }), scheduler)
+ * ```
+ */
+export function announceLeases(ownership: Ownership, scheduler: Scheduler): Ownership {
+  const leased = scheduler.leased?.bind(scheduler)
+  if (!leased) return ownership
+  return {
+    ...ownership,
+    holder: ownership.holder,
+    async acquire(memberGuid, now) {
+      const got = await ownership.acquire(memberGuid, now)
+      if (got.held) leased(memberGuid, got.until)
+      return got
     },
   }
 }

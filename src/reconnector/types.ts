@@ -12,6 +12,7 @@ import type { NexusClientApi, SecretValue } from '../client/types.js'
 import type { ErrorData } from '../domain/errors.js'
 import type { NexusClientConfig } from '../services/config.js'
 import type { LifecycleStatus, LifecycleStore } from '../stores/types.js'
+import type { SchedulerFactory } from './scheduler.js'
 
 /** A member to reconnect: the partner's user id (it keys the session) and MX's member guid. */
 export interface MemberRef {
@@ -55,6 +56,11 @@ export interface ReconnectorOptions {
   readonly client: NexusClientApi | NexusClientConfig
   /** Where lifecycles live between steps (default `memoryStore()`). */
   readonly store?: LifecycleStore
+  /**
+   * The scheduling engine (default: in-process timers). `pgBossEngine(...).scheduler` runs lifecycles on
+   * worker processes over PostgreSQL (docs/scale-out.md).
+   */
+  readonly scheduler?: SchedulerFactory
   /** Lifecycles running at once (default 32). Lifecycles parked on the user or a long timer do not count. */
   readonly concurrency?: number
   /** Automated credentials provider; `undefined` from it leaves the lifecycle waiting for the user. */
