@@ -1,27 +1,39 @@
+import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { callsPerReconnection } from './figures/calls.js'
 import { machineThroughput } from './figures/machine.js'
+import { memoryFigures, snapshotFigures } from './figures/memory-figures.js'
 import { requestOverhead } from './figures/request-overhead.js'
-import { memoryFigures, sessionFigures, sweepFigures, issue6Figures } from './figures/sweep-figures.js'
+import {
+  bigSweepFigures,
+  bigSweepNotRun,
+  issue6Figures,
+  sessionFigures,
+  sweepFigures,
+} from './figures/sweep-figures.js'
+import { jsonReport } from './goals.js'
 import { formatTable, machineInfo, round, writeResults, type Figure } from './harness.js'
 import { mergeSizes } from './lib/measuring-store.js'
 import { progress } from './lib/progress.js'
 import { runWorker } from './lib/worker.js'
 import type { EvictionResult } from './workers/eviction.js'
-import type { SweepResult } from './workers/sweep.js'
+import type { SnapshotResult } from './workers/snapshots.js'
+import type { SweepArgs, SweepResult } from './workers/sweep.js'
 
-// `npm run bench` (issue 7): every figure, each against a baseline measured in the same process on the same
-// simulator. The human table goes to stdout, progress to stderr, every figure to bench/results.json (on every
-// run; `--json` is accepted for scripts that ask for it explicitly).
-// Benchmarks are not tests: nothing here is asserted by `npm test`. Sizes are set so the whole run stays
-// under 10 minutes on a 2-core machine; `--quick` shrinks them for a smoke run (its results are not
-// comparable with the goals). `--only 1,2,…` runs some figures.
+// `npm run bench` (issues 7, 15): every figure, each against a baseline measured in the same run on the same
+// simulator. The human table goes to stdout (with `--json`, one JSON document instead: goal rows with a
+// boolean `met`, then the reported figures), progress to stderr, every figure to bench/results.json (or
+// `--out`). Benchmarks are not tests: nothing here is asserted by `npm test`. Sizes keep the default run
+// under ~10 minutes on a 2-core machine; `--big` adds the 10,000 / 100,000-member SQLite sweeps (many more
+// minutes); `--quick` shrinks everything for a smoke run (not comparable with the goals); `--only 1,2,…`
+// runs some figures (1–6, issue6, 100k).
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
+    big: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
   },
@@ -30,38 +42,43 @@ const quick = values.quick
 const only = values.only === undefined ? undefined : new Set(values.only.split(','))
 const wanted = (figure: string) => only === undefined || only.has(figure)
 const SIZES = quick
-  ? {
-      requests: 2_000,
-      rounds: 3,
-      perScenario: 1,
-      sweep: 1_000,
-      naive: 40,
-      issue6: 500,
-      waitingBatch: 500,
-      waitingTotal: 2_000,
-      waitingWarm: 1_000,
-      machineMs: 300,
-    }
-  : {
-      requests: 20_000,
-      rounds: 7,
-      perScenario: 3,
-      sweep: 10_000,
-      naive: 300,
-      issue6: 2_000,
-      waitingBatch: 1_000,
-      waitingTotal: 20_000,
-      waitingWarm: 10_000,
-      machineMs: 2_000,
-    }
+  ? { requests: 2_000, rounds: 3, perScenario: 1, sweep: 1_000, warmup: 100, snapshots: 300 }
+  : { requests: 20_000, rounds: 7, perScenario: 3, sweep: 10_000, warmup: 500, snapshots: 2_000 }
+const MORE = quick
+  ? { issue6: 500, waitingBatch: 500, waitingTotal: 2_000, waitingWarm: 1_000, machineMs: 300 }
+  : { issue6: 2_000, waitingBatch: 1_000, waitingTotal: 20_000, waitingWarm: 10_000, machineMs: 2_000 }
+const BIG = quick ? { small: 1_000, big: 10_000 } : { small: 10_000, big: 100_000 }
 const TIME_SCALE = 0.01
 const CONCURRENCY = 64
+const sweepArgs = (over: Partial<SweepArgs> & Pick<SweepArgs, 'kinds' | 'label'>): SweepArgs => ({
+  members: SIZES.sweep,
+  concurrency: CONCURRENCY,
+  timeScale: TIME_SCALE,
+  warmup: 0,
+  ...over,
+})
+
+/** The commit measured (`-dirty` when src/, machines/ or bench/ differ from it). */
+function commit(): string {
+  if (process.env.BENCH_COMMIT) return process.env.BENCH_COMMIT
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { encoding: 'utf8' }).trim()
+    return (
+      git('rev-parse', '--short', 'HEAD') +
+      (git('status', '--porcelain', '--', 'src', 'machines', 'bench') ? '-dirty' : '')
+    )
+  } catch {
+    return 'unknown'
+  }
+}
 
 const startedAt = new Date()
 const figures: Figure[] = []
 const info = machineInfo()
+const measuredCommit = commit()
 progress(
-  `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, node ${info.node}, load ${info.loadAverage}${quick ? ' (quick run)' : ''}`,
+  `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, node ${info.node}, load ${info.loadAverage}, ` +
+    `commit ${measuredCommit}${quick ? ' (quick run)' : ''}`,
 )
 
 if (wanted('1'))
@@ -69,76 +86,104 @@ if (wanted('1'))
     ...(await requestOverhead({ requests: SIZES.requests, concurrency: 32, rounds: SIZES.rounds })),
   )
 
-let snapshotSizes = [] as ReturnType<typeof mergeSizes>[]
+let outcomeTableSizes = mergeSizes([])
 if (wanted('2') || wanted('5')) {
   const calls = await callsPerReconnection(SIZES.perScenario)
   if (wanted('2')) figures.push(...calls.figures)
-  snapshotSizes = calls.sizes
+  outcomeTableSizes = mergeSizes(calls.sizes)
 }
 
 if (wanted('3') || wanted('4') || wanted('5')) {
-  progress(`figures 3–5: sweep worker (${SIZES.sweep} members per store, naive sample ${SIZES.naive})`)
-  const sweep = await runWorker<SweepResult>('sweep', {
-    members: SIZES.sweep,
-    naiveSample: SIZES.naive,
-    concurrency: CONCURRENCY,
-    timeScale: TIME_SCALE,
-    stores: ['sqlite', 'memory'],
-    label: 'sweep',
-  })
+  progress(
+    `figures 3–5: sweep worker (${SIZES.sweep} members per run, naive / reconnectMember / sqlite / memory)`,
+  )
+  const sweep = await runWorker<SweepResult>(
+    'sweep',
+    sweepArgs({ kinds: ['naive', 'member', 'sqlite', 'memory'], warmup: SIZES.warmup, label: 'sweep' }),
+  )
   if (wanted('3')) figures.push(...sessionFigures(sweep))
-  if (wanted('4')) figures.push(...sweepFigures(sweep, SIZES.naive))
+  if (wanted('4')) figures.push(...sweepFigures(sweep))
   if (wanted('5')) {
-    progress(`figure 5: eviction worker (${SIZES.waitingTotal} members waiting on their user)`)
+    progress(`figure 5: snapshot sizes over ${SIZES.snapshots} members of the mix`)
+    const sizes = await runWorker<SnapshotResult>('snapshots', {
+      members: SIZES.snapshots,
+      concurrency: CONCURRENCY,
+      timeScale: TIME_SCALE,
+      imageBytes: 20 * 1024,
+    })
+    figures.push(...snapshotFigures(sizes, outcomeTableSizes))
+    progress(`figure 5: eviction worker (${MORE.waitingTotal} members waiting on their user)`)
     const eviction = await runWorker<EvictionResult>('eviction', {
-      batch: SIZES.waitingBatch,
-      warm: SIZES.waitingWarm,
-      total: SIZES.waitingTotal,
+      batch: MORE.waitingBatch,
+      warm: MORE.waitingWarm,
+      total: MORE.waitingTotal,
       concurrency: CONCURRENCY,
     })
-    figures.push(...memoryFigures(sweep, eviction, mergeSizes(snapshotSizes)))
+    figures.push(...memoryFigures(sweep, eviction))
   }
 }
 
 if (wanted('issue6')) {
-  progress(`issue 6: sweep of ${SIZES.issue6} members at concurrency ${CONCURRENCY}`)
-  const small = await runWorker<SweepResult>('sweep', {
-    members: SIZES.issue6,
-    naiveSample: 0,
-    concurrency: CONCURRENCY,
-    timeScale: TIME_SCALE,
-    stores: ['sqlite'],
-    label: 'issue6',
-  })
+  progress(`issue 6: sweep of ${MORE.issue6} members at concurrency ${CONCURRENCY}`)
+  const small = await runWorker<SweepResult>(
+    'sweep',
+    sweepArgs({ members: MORE.issue6, kinds: ['sqlite'], label: 'issue6' }),
+  )
   figures.push(...issue6Figures(small))
 }
 
-if (wanted('6')) figures.push(...(await machineThroughput(SIZES.machineMs)))
+if (values.big && wanted('100k')) {
+  progress(`100k: SQLite sweeps of ${BIG.small} and ${BIG.big} members, each in a fresh process`)
+  const small = await runWorker<SweepResult>(
+    'sweep',
+    sweepArgs({ members: BIG.small, kinds: ['sqlite'], label: `big-${BIG.small}` }),
+  )
+  const big = await runWorker<SweepResult>(
+    'sweep',
+    sweepArgs({ members: BIG.big, kinds: ['sqlite'], label: `big-${BIG.big}` }),
+  )
+  figures.push(...bigSweepFigures(small, big))
+} else if (only === undefined) {
+  figures.push(bigSweepNotRun())
+}
 
-const out = values.out ?? fileURLToPath(new URL('results.json', import.meta.url))
-writeResults(out, figures, startedAt, {
-  seconds: round((Date.now() - startedAt.getTime()) / 1000),
+if (wanted('6')) figures.push(...(await machineThroughput(MORE.machineMs)))
+
+const seconds = round((Date.now() - startedAt.getTime()) / 1000)
+const meta = {
+  startedAt: startedAt.toISOString(),
+  commit: measuredCommit,
+  seconds,
   loadAverageAtStart: info.loadAverage,
   quick,
-})
-const main = figures.filter((f) => !f.name.startsWith('calls '))
-const perScenario = figures.filter((f) => f.name.startsWith('calls '))
-const lines = [
-  `mx-reconnect benchmarks — ${startedAt.toISOString()}`,
-  `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.platform}, node ${info.node}; ` +
-    `load average ${info.loadAverage} at start, ${machineInfo().loadAverage} at end`,
-  '',
-  formatTable(main),
-  '',
-  ...main.filter((f) => f.notes !== undefined).map((f) => `- ${f.name}: ${f.notes!}`),
-]
-if (perScenario.length > 0) {
-  lines.push('', 'Figure 2 per scenario (mean requests per reconnection; goal on the worst member):', '')
-  lines.push(formatTable(perScenario))
+  big: values.big,
 }
-process.stdout.write(`${lines.join('\n')}\n`)
-const missed = main.filter((f) => f.met === false)
+const out = values.out ?? fileURLToPath(new URL('results.json', import.meta.url))
+writeResults(out, figures, startedAt, meta)
+if (values.json) {
+  process.stdout.write(
+    `${JSON.stringify(jsonReport(figures, { ...meta, machine: machineInfo() }), null, 2)}\n`,
+  )
+} else {
+  const main = figures.filter((f) => !f.name.startsWith('calls '))
+  const perScenario = figures.filter((f) => f.name.startsWith('calls '))
+  const lines = [
+    `mx-reconnect benchmarks — ${startedAt.toISOString()}, commit ${measuredCommit}`,
+    `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB RAM, ${info.platform}, node ${info.node}; ` +
+      `load average ${info.loadAverage} at start, ${machineInfo().loadAverage} at end`,
+    '',
+    formatTable(main),
+    '',
+    ...main.filter((f) => f.notes !== undefined).map((f) => `- ${f.name}: ${f.notes!}`),
+  ]
+  if (perScenario.length > 0) {
+    lines.push('', 'Figure 2 per scenario (mean requests per reconnection; goal on the worst member):', '')
+    lines.push(formatTable(perScenario))
+  }
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+const missed = figures.filter((f) => f.met === false)
 progress(
-  `done in ${round((Date.now() - startedAt.getTime()) / 1000)} s; ${figures.length} figures written to ${out}` +
+  `done in ${seconds} s; ${figures.length} figures written to ${out}` +
     (missed.length > 0 ? `; goals not met: ${missed.map((f) => f.name).join('; ')}` : ''),
 )

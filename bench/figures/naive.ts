@@ -4,9 +4,10 @@ import { Agent } from 'undici'
 import { NEXUS_MEDIA_TYPE, SSO_MEDIA_TYPE } from '../../src/services/media-types.js'
 import { CORRECT_ANSWER, SCENARIO_USERNAME } from '../../src/simulator/index.js'
 
-// The naive baseline of figure 4 (issue 7): what MX's sample apps do, one member after another, a new
-// session per member, a read every 3 s (scaled) while a job runs, no validation beyond JSON.parse, the
-// same playbooks as the lifecycle (§8.0) so both reach the same outcomes.
+// The naive baseline of figure 4 (issues 7, 15): what MX's sample apps do per member: a new session per
+// member, a read every 3 s (scaled) while a job runs, no store, no validation beyond JSON.parse, the same
+// playbooks as the lifecycle (§8.0) so both reach the same outcomes. The sweep worker runs it at the
+// reconnector's concurrency (bench/lib/limit.ts), the way a user would write the loop with p-limit.
 
 /** Where the naive client talks. */
 export interface NaiveEnv {
@@ -16,6 +17,8 @@ export interface NaiveEnv {
   readonly apiKey: string
   /** The fixed poll, in real ms (3 s × time scale). */
   readonly pollMs: number
+  /** Keep-alive connections per origin (default 32, the library Transport's default). */
+  readonly connections?: number
 }
 
 /** A member the naive client reconnects. */
@@ -51,7 +54,7 @@ const NEEDS_CREDENTIALS = new Set(['DENIED', 'PREVENTED', 'IMPAIRED', 'IMPORTED'
 
 /** A naive client over one keep-alive Agent (sample apps keep their HTTP client). */
 export function naiveClient(env: NaiveEnv) {
-  const agent = new Agent({ connections: 4 })
+  const agent = new Agent({ connections: env.connections ?? 32 })
   const nexus = new URL(env.nexusUrl)
   const sso = new URL(env.ssoUrl)
 

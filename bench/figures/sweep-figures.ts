@@ -1,157 +1,162 @@
+import { GOAL_ROWS, goalFigure } from '../goals.js'
 import type { Figure } from '../harness.js'
-import type { SnapshotSizes } from '../lib/measuring-store.js'
-import type { EvictionResult } from '../workers/eviction.js'
-import type { SweepResult, SweepRun } from '../workers/sweep.js'
+import type { RunKind, RunResult } from '../workers/sweep-runs.js'
+import type { SweepResult } from '../workers/sweep.js'
 
-// Turns the sweep and eviction workers' numbers into figures 3, 4, 5 (issue 7) and issue 6's sweep row.
+// Turns the sweep worker's runs into figures 3 and 4 (issues 7, 15), issue 6's rows and the 100k sweep.
 
 const fmt = (n: number, digits = 0) => n.toFixed(digits)
+const LABEL: Record<RunKind, string> = {
+  naive: 'naive loop @64 (session per member, 3 s polls, no store)',
+  member: 'reconnectMember @64 (no store)',
+  sqlite: 'reconnector.sweep @64 (sqlite store)',
+  memory: 'reconnector.sweep @64 (memory store)',
+}
 
-function first(result: SweepResult, store: string): SweepRun {
-  const run = result.runs.find((r) => r.store === store)
-  if (!run) throw new Error(`sweep worker returned no ${store} run`)
+/** The run of `kind`; throws when the worker did not run it. */
+export function runOf(result: SweepResult, kind: RunKind): RunResult {
+  const run = result.runs.find((r) => r.kind === kind)
+  if (!run) throw new Error(`sweep worker returned no ${kind} run`)
   return run
 }
 
-/** Figure 3: sessions opened ÷ users. */
+const describe = (r: RunResult) =>
+  `${r.members} members in ${fmt(r.seconds, 1)} s, ${r.requests} requests, ${r.sessionsOpened} sessions, ` +
+  `client CPU ${fmt(r.cpuSeconds, 1)} s, simulator CPU ${fmt(r.simCpuSeconds, 1)} s, event-loop delay p99 ` +
+  `${fmt(r.loopDelayP99Ms)} ms${r.evictions > 0 ? `, ${r.evictions} evictions (each restored)` : ''}; outcomes ${JSON.stringify(r.counts)}`
+
+/** Figure 3: sessions opened ÷ users (counted by the simulator). */
 export function sessionFigures(result: SweepResult): Figure[] {
-  return result.runs.map((run) => ({
-    figure: '3',
-    name: `sessions ÷ users, ${run.members} members @64 (${run.store} store)`,
-    value: run.sessionsOpened,
-    unit: 'sessions',
-    baseline: run.users,
-    ratio: run.sessionsOpened / run.users,
-    goal: 'ratio 1.00',
-    met: run.sessionsOpened === run.users,
-    notes:
-      `${run.users} users × ${fmt(run.members / run.users)} members; the simulator counted ${run.simSessionsOpened} sessions` +
-      (result.naive
-        ? `; the naive baseline opens ${fmt(result.naive.sessionsOpened / result.naive.users, 2)} per user`
-        : ''),
-  }))
+  const naive = result.runs.find((r) => r.kind === 'naive')
+  return result.runs
+    .filter((r) => r.kind === 'sqlite' || r.kind === 'memory')
+    .map((run) => ({
+      figure: '3',
+      name: `sessions ÷ users, ${run.members} members @64 (${run.kind} store)`,
+      value: run.sessionsOpened,
+      unit: 'sessions',
+      baseline: run.users,
+      ratio: run.sessionsOpened / run.users,
+      goal: 'ratio 1.00',
+      met: run.sessionsOpened === run.users,
+      notes:
+        `${run.users} users × ${fmt(run.members / run.users)} members, counted by the simulator` +
+        (naive ? `; the naive loop opens ${fmt(naive.sessionsOpened / naive.users, 2)} per user` : ''),
+    }))
 }
 
-/** Figure 4: sweep throughput against the naive baseline, latency per member, CPU per 1,000 members. */
-export function sweepFigures(result: SweepResult, naiveSample: number): Figure[] {
-  const naive = result.naive
-  if (!naive) throw new Error('figure 4 needs the naive baseline')
-  const figures: Figure[] = []
-  for (const run of result.runs) {
-    const ratio = run.membersPerSecond / naive.membersPerSecond
+/** Figure 4: CPU per member and throughput against the naive loop at the same concurrency. */
+export function sweepFigures(result: SweepResult): Figure[] {
+  const naive = runOf(result, 'naive')
+  const member = result.runs.find((r) => r.kind === 'member')
+  const sqlite = runOf(result, 'sqlite')
+  const memory = runOf(result, 'memory')
+  const cpuRatio = (r: RunResult) => r.cpuMsPerMember / naive.cpuMsPerMember
+  const cpuNotes = (r: RunResult) =>
+    `${fmt(r.cpuMsPerMember, 2)} vs ${fmt(naive.cpuMsPerMember, 2)} client CPU ms per member, same mix, same simulator, same concurrency, same run` +
+    (member ? `; reconnectMember with no store: ${fmt(member.cpuMsPerMember, 2)} ms` : '')
+  const figures: Figure[] = [
+    goalFigure({
+      figure: '4',
+      name: GOAL_ROWS.sqliteCpu,
+      value: cpuRatio(sqlite),
+      unit: '×',
+      baseline: null,
+      ratio: cpuRatio(sqlite),
+      target: { op: '<=', limit: 2 },
+      notes: cpuNotes(sqlite),
+    }),
+    goalFigure({
+      figure: '4',
+      name: GOAL_ROWS.memoryCpu,
+      value: cpuRatio(memory),
+      unit: '×',
+      baseline: null,
+      ratio: cpuRatio(memory),
+      target: { op: '<=', limit: 1.5 },
+      notes: cpuNotes(memory),
+    }),
+    goalFigure({
+      figure: '4',
+      name: GOAL_ROWS.sqliteRate,
+      value: sqlite.membersPerSecond / naive.membersPerSecond,
+      unit: '×',
+      baseline: null,
+      ratio: sqlite.membersPerSecond / naive.membersPerSecond,
+      target: { op: '>=', limit: 0.6 },
+      notes: `${fmt(sqlite.membersPerSecond)} vs ${fmt(naive.membersPerSecond)} members/s`,
+    }),
+  ]
+  for (const r of result.runs) {
     figures.push({
       figure: '4',
-      name: `sweep throughput, ${run.members} mixed @64 (${run.store} store)`,
-      value: run.membersPerSecond,
-      unit: 'members/s',
-      baseline: naive.membersPerSecond,
-      ratio,
-      goal: 'ratio ≥ 20',
-      met: ratio >= 20,
-      notes:
-        `${fmt(run.seconds, 1)} s, ${run.requests} requests; client CPU ${fmt(run.cpuSeconds, 1)} s ` +
-        `(${fmt((100 * run.cpuSeconds) / run.seconds)}% of one core), simulator CPU ${fmt(run.simCpuSeconds, 1)} s; ` +
-        `outcomes ${JSON.stringify(run.counts)}; naive: ${naiveSample} members in ${fmt(naive.seconds, 1)} s, outcomes ${JSON.stringify(naive.counts)}`,
+      name: `client CPU per member, ${LABEL[r.kind]}`,
+      value: r.cpuMsPerMember,
+      unit: 'ms',
+      baseline: naive.cpuMsPerMember,
+      ratio: cpuRatio(r),
+      goal: 'report',
+      met: null,
+      notes: describe(r),
     })
   }
-  const main = first(result, 'sqlite')
+  for (const r of result.runs) {
+    figures.push({
+      figure: '4',
+      name: `members/s, ${LABEL[r.kind]}`,
+      value: r.membersPerSecond,
+      unit: 'members/s',
+      baseline: naive.membersPerSecond,
+      ratio: r.membersPerSecond / naive.membersPerSecond,
+      goal: 'report',
+      met: null,
+    })
+  }
+  if (member) {
+    for (const r of [sqlite, memory]) {
+      figures.push({
+        figure: '4',
+        name: `sweep CPU per member vs reconnectMember (${r.kind})`,
+        value: r.cpuMsPerMember / member.cpuMsPerMember,
+        unit: '×',
+        baseline: null,
+        ratio: r.cpuMsPerMember / member.cpuMsPerMember,
+        goal: 'report',
+        met: null,
+        notes: 'what the store, leases, eviction and the sweep add over the same lifecycle run with no store',
+      })
+    }
+  }
   figures.push(
     {
       figure: '4',
-      name: `sweep latency per member p50 (${main.store} store)`,
-      value: main.p50Ms,
+      name: 'latency per member p50 (sqlite store)',
+      value: sqlite.p50Ms,
       unit: 'ms',
       baseline: naive.p50Ms,
-      ratio: main.p50Ms / naive.p50Ms,
+      ratio: sqlite.p50Ms / naive.p50Ms,
       goal: 'report',
       met: null,
       notes:
-        'from the lifecycle’s first activation to its outcome, real ms on the 1:100 clock; baseline: the naive client per member',
+        'first activation to outcome, real ms on the 1:100 clock; baseline: the naive loop at the same concurrency',
     },
     {
       figure: '4',
-      name: `sweep latency per member p99 (${main.store} store)`,
-      value: main.p99Ms,
+      name: 'latency per member p99 (sqlite store)',
+      value: sqlite.p99Ms,
       unit: 'ms',
       baseline: naive.p99Ms,
-      ratio: main.p99Ms / naive.p99Ms,
+      ratio: sqlite.p99Ms / naive.p99Ms,
       goal: 'report',
       met: null,
     },
   )
-  for (const run of result.runs) {
-    const perK = (run.cpuSeconds * 1000) / run.members
-    const naivePerK = (naive.cpuSeconds * 1000) / naive.members
-    figures.push({
-      figure: '4',
-      name: `client CPU per 1,000 members (${run.store} store)`,
-      value: perK,
-      unit: 'CPU s',
-      baseline: naivePerK,
-      ratio: perK / naivePerK,
-      goal: 'report',
-      met: null,
-    })
-  }
   return figures
-}
-
-/** Figure 5: peak RSS in flight, bytes per persisted snapshot, memory per member waiting on its user. */
-export function memoryFigures(result: SweepResult, eviction: EvictionResult, sizes: SnapshotSizes): Figure[] {
-  const main = first(result, 'sqlite')
-  const states = [...sizes.byState]
-    .sort((a, b) => b[1].max - a[1].max)
-    .map(([state, s]) => `${state} ${Math.round(s.total / s.count)}/${s.max}`)
-  const allMax = Math.max(sizes.max, eviction.snapshotBytes.max)
-  return [
-    {
-      figure: '5',
-      name: `peak RSS, ${main.members} members in flight (${main.store} store)`,
-      value: main.peakRssMiB,
-      unit: 'MiB',
-      baseline: main.rssBeforeMiB,
-      ratio: main.peakRssMiB / main.rssBeforeMiB,
-      goal: 'report',
-      met: null,
-      notes:
-        `baseline: RSS of the same process just before the sweep (after a full GC); peak heap used ${fmt(main.peakHeapMiB)} MiB, ` +
-        `mostly garbage not yet collected: after a full GC at the end ${fmt(main.heapAfterGcMiB)} MiB (before: ${fmt(main.heapBeforeMiB)} MiB)`,
-    },
-    {
-      figure: '5',
-      name: 'bytes per persisted snapshot (largest)',
-      value: allMax,
-      unit: 'B',
-      baseline: null,
-      ratio: null,
-      goal: '≤ 2048 B',
-      met: allMax <= 2048,
-      notes:
-        `mean ${fmt(sizes.total / sizes.count)} B over ${sizes.count} saves in every state of the outcome table; ` +
-        `mean/max by state: ${states.join(', ')}`,
-      details: Object.fromEntries([...sizes.byState].map(([k, v]) => [k, { ...v, mean: v.total / v.count }])),
-    },
-    {
-      figure: '5',
-      name: 'RSS growth per member waiting on its user',
-      value: eviction.rssBytesPerMember,
-      unit: 'B',
-      baseline: null,
-      ratio: null,
-      goal: '≤ 1024 B',
-      met: eviction.rssBytesPerMember <= 1024,
-      notes:
-        `median over batches of ${eviction.batch} of the growth after a full GC, from ${eviction.warm} to ${eviction.total} waiting members ` +
-        `(${eviction.waiting} rows waiting in SQLite, ${eviction.evicted} evictions); retained heap ` +
-        `${fmt(eviction.heapBytesPerMember)} B per member; RSS ${fmt(eviction.rssFirstMiB)} → ${fmt(eviction.rssTotalMiB)} MiB`,
-      details: eviction.points,
-    },
-  ]
 }
 
 /** Issue 6: a 2,000-member sweep at concurrency 64 completes; members/s and peak memory. */
 export function issue6Figures(result: SweepResult): Figure[] {
-  const run = first(result, 'sqlite')
+  const run = runOf(result, 'sqlite')
   const settled = Object.values(run.counts).reduce((s, n) => s + n, 0)
   return [
     {
@@ -163,17 +168,71 @@ export function issue6Figures(result: SweepResult): Figure[] {
       ratio: null,
       goal: 'completes',
       met: settled === run.members && run.counts.awaitingUser === undefined,
-      notes: `${fmt(run.seconds, 1)} s; peak RSS ${fmt(run.peakRssMiB)} MiB (before: ${fmt(run.rssBeforeMiB)} MiB); outcomes ${JSON.stringify(run.counts)}`,
-    },
-    {
-      figure: 'issue 6',
-      name: `issue 6: peak RSS, ${run.members} members @64`,
-      value: run.peakRssMiB,
-      unit: 'MiB',
-      baseline: run.rssBeforeMiB,
-      ratio: run.peakRssMiB / run.rssBeforeMiB,
-      goal: 'report',
-      met: null,
+      notes: `${describe(run)}; peak RSS ${fmt(run.peakRssMiB)} MiB (before: ${fmt(run.rssBeforeMiB)} MiB)`,
     },
   ]
+}
+
+const completed = (r: RunResult) =>
+  Object.values(r.counts).reduce((s, n) => s + n, 0) === r.members &&
+  r.counts.awaitingUser === undefined &&
+  r.counts.unfinished === undefined
+
+/** Issue 15: a 100,000-member SQLite sweep completes, flat time per member against 10,000 (fresh processes). */
+export function bigSweepFigures(small: SweepResult, big: SweepResult): Figure[] {
+  const s = runOf(small, 'sqlite')
+  const b = runOf(big, 'sqlite')
+  const perMember = (r: RunResult) => (r.seconds * 1000) / r.members
+  const ratio = perMember(b) / perMember(s)
+  return [
+    goalFigure({
+      figure: '100k',
+      name: GOAL_ROWS.flat100k,
+      value: ratio,
+      unit: '×',
+      baseline: null,
+      ratio,
+      target: { op: '<=', limit: 1.2 },
+      notes:
+        `${fmt(perMember(b), 2)} vs ${fmt(perMember(s), 2)} ms per member (${fmt(b.membersPerSecond)} vs ${fmt(s.membersPerSecond)} members/s); ` +
+        `client CPU per member ${fmt(b.cpuMsPerMember, 2)} vs ${fmt(s.cpuMsPerMember, 2)} ms; each sweep in a fresh process with its own simulator`,
+    }),
+    {
+      figure: '100k',
+      name: `100k sweep (sqlite) completes`,
+      value: b.membersPerSecond,
+      unit: 'members/s',
+      baseline: s.membersPerSecond,
+      ratio: b.membersPerSecond / s.membersPerSecond,
+      goal: 'completes',
+      met: completed(b),
+      notes: `${describe(b)}; peak heap ${fmt(b.peakHeapMiB)} MiB, peak RSS ${fmt(b.peakRssMiB)} MiB; baseline: the 10,000-member sweep`,
+    },
+    {
+      figure: '100k',
+      name: '100k sweep (sqlite) peak heap',
+      value: b.peakHeapMiB,
+      unit: 'MiB',
+      baseline: s.peakHeapMiB,
+      ratio: b.peakHeapMiB / s.peakHeapMiB,
+      goal: 'report',
+      met: null,
+      notes: `peak RSS ${fmt(b.peakRssMiB)} MiB (10,000: ${fmt(s.peakRssMiB)} MiB); heap after a full GC at the end ${fmt(b.heapAfterGcMiB)} MiB`,
+    },
+  ]
+}
+
+/** The 100k goal row when the run did not measure it (without `--big`): present, not met. */
+export function bigSweepNotRun(): Figure {
+  return {
+    figure: '100k',
+    name: GOAL_ROWS.flat100k,
+    value: Number.NaN,
+    unit: '×',
+    baseline: null,
+    ratio: null,
+    goal: '<= 1.2',
+    met: false,
+    notes: 'not measured in this run: `npm run bench -- --big` runs the 10,000 and 100,000-member sweeps',
+  }
 }
