@@ -27,6 +27,7 @@ export default tseslint.config(
       'bin/**',
       '.stryker-tmp/**',
       'reports/**',
+      'docs/api/**',
     ],
   },
   js.configs.recommended,

@@ -56,6 +56,23 @@ export type { ReconnectMemberOptions, SecretProvider } from './reconnect-member.
 // Durable lifecycle stores (design/reconnector.md, "Stores"; docs/decisions/0004-stores.md).
 export { memoryStore, sqliteStore, StoreError } from './stores/index.js'
 export type { LifecycleStore, LifecycleRecord, HistoryEntry } from './stores/index.js'
+// Store types that appear in the signatures above, so a partner can name them or write a store (issue 17).
+export type {
+  HistoryInput,
+  HistoryOptions,
+  InstanceRecord,
+  LifecycleCounts,
+  LifecycleStatus,
+  LifecycleUpdate,
+  NewLifecycleRecord,
+  PageOptions,
+  QuarantineEntry,
+  SqliteLifecycleStore,
+  SqliteStoreOptions,
+  StoreErrorReason,
+  StoreOptions,
+  SweepJournal,
+} from './stores/index.js'
 
 // Many lifecycles, durable and resumable (design/reconnector.md; docs/reconnector.md).
 export { createReconnector, ReconnectorError } from './reconnector/index.js'

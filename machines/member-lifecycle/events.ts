@@ -112,12 +112,15 @@ export interface Stamped {
   readonly at: number
 }
 
+/** Output of `readMember`: the member as MX returned it. */
 export interface MemberRead extends Stamped {
   readonly member: Member
 }
+/** Output of `listCredentials`: the institution's credential fields. */
 export interface CredentialsRead extends Stamped {
   readonly fields: readonly CredentialField[]
 }
+/** Output of `listChallenges`: the member's open MFA challenges. */
 export interface ChallengesRead extends Stamped {
   readonly challenges: readonly Challenge[]
 }
@@ -125,6 +128,7 @@ export interface ChallengesRead extends Stamped {
 export interface Triggered extends Stamped {
   readonly member?: Member | JobStart | undefined
 }
+/** Output of `fetchOAuthUri`: the OAuth window URL the user must open. */
 export interface OAuthUri extends Stamped {
   readonly uri: string
 }

@@ -14,7 +14,14 @@ export type Outcome =
   | 'cancelled'
   | 'failed'
 
-/** Every outcome, in the order of the spec's table. */
+/**
+ * Every outcome, in the order of the spec's table.
+ *
+ * @example
+ * ```ts
+ * OUTCOMES.includes(output.outcome) // true for every LifecycleOutput
+ * ```
+ */
 export const OUTCOMES: readonly Outcome[] = [
   'connected',
   'needsCredentials',

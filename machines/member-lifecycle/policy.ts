@@ -42,7 +42,14 @@ export type PolicyInput = Partial<Omit<LifecyclePolicy, 'attempts'>> & {
   readonly attempts?: Partial<AttemptBudgets>
 }
 
-/** Defaults from lifecycle.md (Policy) and the Nexus reference §8.1. */
+/**
+ * Defaults from lifecycle.md (Policy) and the Nexus reference §8.1.
+ *
+ * @example
+ * ```ts
+ * DEFAULT_POLICY.userResponseMs // 900000: a user has 15 minutes to answer a prompt
+ * ```
+ */
 export const DEFAULT_POLICY: LifecyclePolicy = {
   pollFloorMs: 3_000,
   pollCapMs: 30_000,
