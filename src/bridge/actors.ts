@@ -13,6 +13,7 @@ import {
   type WaitInput,
 } from '../../machines/member-lifecycle/index.js'
 import type { NexusClientApi, SecretValue } from '../client/types.js'
+import { telemetry } from '../telemetry/hooks.js'
 import { sleepUntil, type LifecycleClock } from './clock.js'
 import { isResendable, notSent, toServiceFailure } from './failure.js'
 import { rerunAware, type WithRerun } from './rerun.js'
@@ -34,10 +35,12 @@ function stamped<TOutput, TInput>(
   run: (input: WithRerun<TInput>, signal: AbortSignal) => Promise<TOutput>,
 ) {
   return rerunAware(
-    fromPromise<TOutput & Stamped, TInput>(async ({ input, signal }) => {
+    fromPromise<TOutput & Stamped, TInput>(async ({ input, signal, self }) => {
       let value: TOutput
       try {
-        value = await run(input as WithRerun<TInput>, signal)
+        const work = () => run(input as WithRerun<TInput>, signal)
+        // OpenTelemetry (src/telemetry): the calls run inside the span of the lifecycle's current step.
+        value = await (telemetry === undefined ? work() : telemetry.inStep(self, work))
       } catch (error) {
         throw error instanceof ServiceFailureError ? error : toServiceFailure(error, clock.now())
       }

@@ -10,6 +10,7 @@ import {
 } from '../../machines/member-lifecycle/index.js'
 import type { NexusClientApi, SecretValue } from '../client/types.js'
 import { schemas } from '../domain/schemas/index.js'
+import { telemetry } from '../telemetry/hooks.js'
 import { createLifecycleActors } from './actors.js'
 import { systemClock, type LifecycleClock } from './clock.js'
 import { createSecretVault, type SecretVault } from './vault.js'
@@ -155,12 +156,14 @@ export function createMemberLifecycle(
     clock,
     start(input, actorOptions) {
       const actor = createActor(machine, { ...actorOptions, input })
+      telemetry?.lifecycle(actor, 'start')
       watch(actor)
       return actor.start()
     },
     restore(snapshot, actorOptions) {
       // The options type requires `input`, which XState ignores when a snapshot is given (context comes from it).
       const actor = createActor(machine, { ...actorOptions, snapshot } as never)
+      telemetry?.lifecycle(actor, 'restore')
       watch(actor)
       return actor.start()
     },

@@ -10,6 +10,7 @@ import type { NexusServices } from '../services/layers.js'
 import { NexusApi } from '../services/nexus-api.js'
 import type { NexusApiService } from '../services/nexus-api.js'
 import { makeTrafficCounters } from '../services/stats.js'
+import { telemetry } from '../telemetry/hooks.js'
 import type { NexusClientApi } from './types.js'
 
 /**
@@ -138,7 +139,9 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
     call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
   ): Promise<A> =>
     new Promise<A>((resolve, reject) => {
-      const fiber = Runtime.runFork(h.runtime, call(h.api, args))
+      const effect = call(h.api, args)
+      // The caller's OpenTelemetry context rides along with the fiber (src/telemetry/context-ref.ts).
+      const fiber = Runtime.runFork(h.runtime, telemetry === undefined ? effect : telemetry.fork(effect))
       fiber.addObserver((exit) => {
         if (Exit.isSuccess(exit)) resolve(exit.value)
         // The path only when it is needed (an abort): a failed call may carry arguments it cannot render.

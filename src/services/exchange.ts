@@ -4,6 +4,7 @@ import type { LogLine, RetryBudget } from './config.js'
 import { toHttpError } from './http-errors.js'
 import type { ReplyInfo } from './http-errors.js'
 import { withRetry } from './retry.js'
+import { telemetry } from '../telemetry/hooks.js'
 import type { RequestKind } from './retry.js'
 import type { HttpRequest, TransportService } from './transport.js'
 
@@ -29,5 +30,11 @@ export function exchange(
   request: HttpRequest,
   kind: RequestKind,
 ): Effect.Effect<ReplyInfo, NexusError> {
+  // OpenTelemetry (src/telemetry): a span and a count per call when a provider is registered.
+  if (telemetry !== undefined) {
+    return telemetry.call(request, sendOnce(transport, request), (once) =>
+      withRetry(once, kind, budget, request, log),
+    )
+  }
   return withRetry(sendOnce(transport, request), kind, budget, request, log)
 }
