@@ -31,6 +31,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // One PostgreSQL server per run, started only when a test asks (issue 16; test/support/postgres.ts).
+          globalSetup: ['test/support/pg-global-setup.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
           testTimeout: 30_000,
@@ -39,6 +41,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          globalSetup: ['test/support/pg-global-setup.ts'],
           include: ['test/**/*.int.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,

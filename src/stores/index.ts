@@ -1,6 +1,8 @@
 export { memoryStore } from './memory.js'
 export { sqliteStore } from './sqlite.js'
 export type { SqliteLifecycleStore, SqliteStoreOptions } from './sqlite.js'
+export { postgresStore } from './postgres.js'
+export type { PostgresLifecycleStore, PostgresStoreOptions } from './postgres.js'
 export { allUnfinished } from './iterate.js'
 export { StoreError, isStoreError } from './errors.js'
 export type { StoreErrorReason } from './errors.js'

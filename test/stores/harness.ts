@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
-import { memoryStore, sqliteStore } from '../../src/stores/index.js'
+import { memoryStore, postgresStore, sqliteStore } from '../../src/stores/index.js'
 import type {
   LifecycleRecord,
   LifecycleStore,
@@ -10,6 +10,7 @@ import type {
   NewLifecycleRecord,
   StoreOptions,
 } from '../../src/stores/index.js'
+import { useTestDatabase } from '../support/postgres.js'
 
 /** A temp directory for this test file, removed after it. */
 export function useTempDir(): string {
@@ -34,18 +35,23 @@ export function testClock(start = 1_000_000): TestClock {
 
 /** A way to make a fresh, empty store of one kind. */
 export interface StoreKind {
-  readonly name: 'memory' | 'sqlite'
+  readonly name: 'memory' | 'sqlite' | 'postgres'
   open(options?: StoreOptions): LifecycleStore
 }
 
 let fileCounter = 0
 
-/** Both stores; sqlite ones are real files in `dir`. Stores opened here are closed after each test. */
+/**
+ * Every store: sqlite ones are real files in `dir`; postgres ones each get a fresh schema in this file's
+ * own database on the test run's real server (test/support/postgres.ts). Stores opened here are closed after
+ * each test.
+ */
 export function storeKinds(dir: string): readonly StoreKind[] {
   const opened: LifecycleStore[] = []
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()))
   })
+  const database = useTestDatabase('stores')
   const track = (store: LifecycleStore): LifecycleStore => {
     opened.push(store)
     return store
@@ -55,6 +61,10 @@ export function storeKinds(dir: string): readonly StoreKind[] {
     {
       name: 'sqlite',
       open: (options) => track(sqliteStore(join(dir, `store-${++fileCounter}.db`), options)),
+    },
+    {
+      name: 'postgres',
+      open: (options) => track(postgresStore(database(), { ...options, schema: `store_${++fileCounter}` })),
     },
   ]
 }
