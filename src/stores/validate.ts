@@ -128,9 +128,52 @@ function walk(
   ancestors.delete(value)
 }
 
+/**
+ * The fast check `toJson` runs first: the same rules as `walk`, but it builds no path strings and keeps no
+ * ancestor set beyond the current branch's array. Only when it says no does `walk` run again to name the
+ * offending path (issue 15: validation paths built only on error).
+ */
+function isJsonData(value: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object':
+      break
+    default:
+      return false
+  }
+  if (value === null) return true
+  if (depth > MAX_DEPTH || ancestors.includes(value)) return false
+  ancestors.push(value)
+  let ok = true
+  if (Array.isArray(value)) {
+    for (let i = 0; ok && i < value.length; i++) ok = isJsonData(value[i], depth + 1, ancestors)
+  } else {
+    const proto: unknown = Object.getPrototypeOf(value)
+    if (proto !== Object.prototype && proto !== null) ok = false
+    else
+      for (const key in value) {
+        const child = (value as Record<string, unknown>)[key]
+        if (child !== undefined && !isJsonData(child, depth + 1, ancestors)) {
+          ok = false
+          break
+        }
+      }
+  }
+  ancestors.pop()
+  return ok
+}
+
 /** Validates plain JSON data and returns its text; undefined is refused (callers map it first). */
 export function toJson(value: unknown, field: string, maxBytes: number, memberGuid?: string): string {
-  walk(value, field, 0, new Set(), memberGuid)
+  // The slow walk runs only to say what is wrong: it throws with the path.
+  if (!isJsonData(value, 0, [])) {
+    walk(value, field, 0, new Set(), memberGuid)
+    throw invalid(field, 'is not JSON data', memberGuid)
+  }
   const text = JSON.stringify(value)
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw invalid(field, `is larger than ${maxBytes} bytes of JSON`, memberGuid)
@@ -167,5 +210,14 @@ export function prepareHistory(
 
 /** Compares guids in Unicode code-point order: the order of SQLite's BINARY collation over UTF-8. */
 export function compareGuids(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x === y) continue
+    // Below the surrogates UTF-16 order is code-point order; above, only the UTF-8 bytes can tell.
+    if (x < 0xd800 && y < 0xd800) return x - y
+    return Buffer.compare(Buffer.from(a.slice(i), 'utf8'), Buffer.from(b.slice(i), 'utf8'))
+  }
+  return a.length - b.length
 }
