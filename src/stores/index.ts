@@ -19,6 +19,8 @@ export type {
   LifecycleStatus,
   LifecycleStore,
   LifecycleUpdate,
+  CreateLease,
+  SaveResult,
   NewLifecycleRecord,
   PageOptions,
   StoreOptions,

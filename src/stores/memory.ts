@@ -68,9 +68,28 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
   const sweeps = new Map<string, SweepJournal>()
   const quarantine = new Map<string, QuarantineEntry>()
   const histories = new Map<string, HistoryRow[]>()
-  /** Every guid, kept in code-point order for keyset paging. */
-  const sorted: string[] = []
+  /** Every guid, in code-point order for keyset paging, once `pending` is merged in. */
+  let sorted: string[] = []
+  /** Guids created since the last page was read: merged in (sorted, O(n + k log k)) on the next page. */
+  let pending: string[] = []
   let closed = false
+
+  /** `sorted` with every created guid in it (creates stay O(1); a splice per create is quadratic). */
+  function ordered(): string[] {
+    if (pending.length === 0) return sorted
+    const added = pending.sort(compareGuids)
+    pending = []
+    const merged: string[] = new Array<string>(sorted.length + added.length)
+    let i = 0
+    let j = 0
+    let k = 0
+    while (i < sorted.length && j < added.length)
+      merged[k++] = compareGuids(sorted[i]!, added[j]!) <= 0 ? sorted[i++]! : added[j++]!
+    while (i < sorted.length) merged[k++] = sorted[i++]!
+    while (j < added.length) merged[k++] = added[j++]!
+    sorted = merged
+    return sorted
+  }
 
   function open(): void {
     if (closed) throw new StoreError({ reason: 'closed', message: 'the memory store is closed' })
@@ -78,6 +97,7 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
 
   /** The index of the first guid in `sorted` that sorts after `guid` (or at it, when `inclusive`). */
   function position(guid: string, inclusive: boolean): number {
+    const sorted = ordered()
     let lo = 0
     let hi = sorted.length
     while (lo < hi) {
@@ -125,11 +145,11 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
         return row === undefined ? undefined : toRecord(row)
       }),
 
-    create: (record, history) =>
+    create: (record, history, lease) =>
       settle(() => {
         open()
         const now = readClock(clock)
-        const input = prepareCreate(record, history, now, maxBytes)
+        const input = prepareCreate(record, history, now, maxBytes, lease)
         const existing = rows.get(input.memberGuid)
         if (existing !== undefined) return { created: false, record: toRecord(existing) }
         const row: Row = {
@@ -140,15 +160,15 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
           wakeAt: input.wakeAt,
           snapshot: input.snapshot,
           outcome: input.outcome,
-          owner: null,
-          leaseUntil: null,
+          owner: input.owner,
+          leaseUntil: input.leaseUntil,
           version: 1,
           createdAt: now,
           updatedAt: now,
           lastSeq: 0,
         }
         rows.set(row.memberGuid, row)
-        sorted.splice(position(row.memberGuid, true), 0, row.memberGuid)
+        pending.push(row.memberGuid)
         appendRows(row, input.history)
         return { created: true, record: toRecord(row) }
       }),
@@ -183,7 +203,7 @@ export function memoryStore(options: StoreOptions = {}): LifecycleStore {
           row.leaseUntil = null
         }
         appendRows(row, input.history)
-        return toRecord(row)
+        return { version: row.version }
       }),
 
     append: (memberGuid, history) =>

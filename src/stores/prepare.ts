@@ -29,6 +29,9 @@ export interface PreparedCreate {
   readonly snapshot: string
   readonly outcome: string | null
   readonly history: readonly PreparedHistory[]
+  /** The lease a created row starts with, or null. */
+  readonly owner: string | null
+  readonly leaseUntil: number | null
 }
 
 export interface PreparedSave {
@@ -64,10 +67,18 @@ export function prepareCreate(
   history: unknown,
   now: number,
   maxBytes: number,
+  lease?: unknown,
 ): PreparedCreate {
   const r = object(record, 'record')
   const memberGuid = checkGuid(r.memberGuid, 'record.memberGuid')
+  const leased = lease === undefined ? undefined : object(lease, 'lease', memberGuid)
+  const held =
+    leased === undefined
+      ? undefined
+      : prepareAcquire(memberGuid, leased.owner, leased.leaseMs, now, 'lease.owner', 'lease.leaseMs')
   return {
+    owner: held?.owner ?? null,
+    leaseUntil: held?.until ?? null,
     memberGuid,
     userId: checkText(r.userId, 'record.userId', undefined, memberGuid),
     state: checkState(r.state, 'record.state', memberGuid),
@@ -137,17 +148,24 @@ export interface PreparedLease {
   readonly until: number
 }
 
-export function prepareAcquire(guid: unknown, owner: unknown, leaseMs: unknown, now: unknown): PreparedLease {
+export function prepareAcquire(
+  guid: unknown,
+  owner: unknown,
+  leaseMs: unknown,
+  now: unknown,
+  ownerField = 'owner',
+  leaseField = 'leaseMs',
+): PreparedLease {
   const memberGuid = checkGuid(guid)
-  const o = checkText(owner, 'owner', undefined, memberGuid)
-  const ms = checkPositive(leaseMs, 'leaseMs', memberGuid)
+  const o = checkText(owner, ownerField, undefined, memberGuid)
+  const ms = checkPositive(leaseMs, leaseField, memberGuid)
   const at = checkTime(now, 'now', memberGuid)
   const until = at + ms
   if (!Number.isSafeInteger(until)) {
     throw new StoreError({
       reason: 'invalid',
-      field: 'leaseMs',
-      message: 'leaseMs: lease ends too far out',
+      field: leaseField,
+      message: `${leaseField}: lease ends too far out`,
       memberGuid,
     })
   }

@@ -8,16 +8,20 @@ import {
   prepareHistoryQuery,
   preparePage,
   prepareSave,
+  type PreparedCreate,
+  type PreparedSave,
 } from './prepare.js'
 import { toEntry, toRecord, type HistoryRow, type Row } from './row.js'
 import { settle } from './settle.js'
+import { createBatch } from './sqlite-batch.js'
 import { bindDurability } from './sqlite-durability.js'
 import { SCHEMA_VERSION, migrate, readSchemaVersion, refuseNewer } from './sqlite-schema.js'
 import { checkGuid, checkText, DEFAULT_MAX_JSON_BYTES, readClock, type PreparedHistory } from './validate.js'
-import type { HistoryEntry, LifecycleCounts, LifecycleStore, StoreOptions } from './types.js'
+import type { HistoryEntry, LifecycleCounts, LifecycleStore, SaveResult, StoreOptions } from './types.js'
 
-// The embedded default store (design/reconnector.md, "Stores"): better-sqlite3 12, WAL, one transaction per
-// state change, prepared statements. Durability choices are in docs/decisions/0004-stores.md.
+// The embedded default store (design/reconnector.md, "Stores"): better-sqlite3 12, WAL, prepared statements,
+// group commit (one transaction per event-loop turn, sqlite-batch.ts). Durability choices are in
+// docs/decisions/0004-stores.md and 0010-store-write-path.md.
 
 /** Options for `sqliteStore`. */
 export interface SqliteStoreOptions extends StoreOptions {
@@ -104,19 +108,22 @@ function bind(
   const stmt = {
     get: db.prepare<[string], Row>(`SELECT ${COLUMNS} FROM lifecycles WHERE member_guid = ?`),
     insert: db.prepare(
-      `INSERT INTO lifecycles (member_guid, user_id, state, status, wake_at, snapshot, outcome, version, created_at, updated_at)
-       VALUES (@memberGuid, @userId, @state, @status, @wakeAt, @snapshot, @outcome, 1, @now, @now)
+      `INSERT INTO lifecycles (member_guid, user_id, state, status, wake_at, snapshot, outcome, owner, lease_until,
+         version, created_at, updated_at, last_seq)
+       VALUES (@memberGuid, @userId, @state, @status, @wakeAt, @snapshot, @outcome, @owner, @leaseUntil, 1, @now, @now,
+         @historyCount)
        ON CONFLICT (member_guid) DO NOTHING`,
     ),
-    save: db.prepare<Record<string, unknown>, Row>(
+    // Only the version (and the history position) come back: the caller has the rest (issue 15).
+    save: db.prepare<Record<string, unknown>, { version: number; lastSeq: number }>(
       `UPDATE lifecycles SET state = @state, status = @status, wake_at = @wakeAt, snapshot = @snapshot,
          outcome = CASE WHEN @keepOutcome THEN outcome ELSE @outcome END,
-         version = version + 1, updated_at = @now,
+         version = version + 1, updated_at = @now, last_seq = last_seq + @historyCount,
          owner = CASE WHEN @status = 'done' THEN NULL ELSE owner END,
          lease_until = CASE WHEN @status = 'done' THEN NULL ELSE lease_until END
        WHERE member_guid = @memberGuid AND version = @expectedVersion
          AND (@expectedOwner IS NULL OR owner = @expectedOwner)
-       RETURNING ${COLUMNS}`,
+       RETURNING version, last_seq AS lastSeq`,
     ),
     version: db.prepare<[string], { version: number }>(
       `SELECT version FROM lifecycles WHERE member_guid = ?`,
@@ -167,22 +174,39 @@ function bind(
 
   let closed = false
 
-  /** Runs one operation: refuses after close, and turns SQLite failures into `StoreError` `io`. */
-  function run<T>(operation: () => T): Promise<T> {
-    return settle(() => {
-      if (closed) throw new StoreError({ reason: 'closed', path, message: `the store ${path} is closed` })
-      try {
-        return operation()
-      } catch (error) {
-        if (error instanceof StoreError) throw error
-        throw new StoreError({
-          reason: 'io',
-          path,
-          code: sqliteCode(error),
-          message: `store ${path} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
-        })
-      }
+  /** A SQLite failure as the store's `io` error; store errors pass through. */
+  function fail(error: unknown): StoreError {
+    if (error instanceof StoreError) return error
+    return new StoreError({
+      reason: 'io',
+      path,
+      code: sqliteCode(error),
+      message: `store ${path} failed: ${error instanceof Error ? error.message : 'unknown error'}`,
     })
+  }
+
+  const batch = createBatch({ db, fail })
+  const closedError = () => new StoreError({ reason: 'closed', path, message: `the store ${path} is closed` })
+
+  /**
+   * A write: `prepare` validates the input now (a bad call rejects at once and is never queued) and returns
+   * the operation, which runs in the next group commit; the promise settles once that has committed.
+   */
+  function write<T>(prepare: () => () => T): Promise<T> {
+    let operation: () => T
+    try {
+      if (closed) throw closedError()
+      operation = prepare()
+    } catch (error) {
+      return Promise.reject(fail(error))
+    }
+    return batch.write(operation)
+  }
+
+  /** A read (in call order: behind any write still waiting for its commit). */
+  function read<T>(operation: () => T): Promise<T> {
+    if (closed) return Promise.reject(closedError())
+    return batch.read(operation)
   }
 
   function notFound(memberGuid: string): StoreError {
@@ -207,7 +231,16 @@ function bind(
     })
   }
 
-  const createTx = db.transaction((input: ReturnType<typeof prepareCreate>, now: number) => {
+  function insertRows(memberGuid: string, lastSeq: number, entries: readonly PreparedHistory[]): void {
+    const first = lastSeq - entries.length + 1
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!
+      stmt.insertHistory.run(memberGuid, first + i, entry.at, entry.type, entry.data)
+    }
+  }
+
+  // Inside the group commit these run in a savepoint each, so one that fails half-way leaves nothing.
+  const createTx = db.transaction((input: PreparedCreate, now: number) => {
     const inserted =
       stmt.insert.run({
         memberGuid: input.memberGuid,
@@ -217,16 +250,37 @@ function bind(
         wakeAt: input.wakeAt,
         snapshot: input.snapshot,
         outcome: input.outcome,
+        owner: input.owner,
+        leaseUntil: input.leaseUntil,
+        historyCount: input.history.length,
         now,
       }).changes === 1
-    if (inserted && input.history.length > 0) {
-      const { lastSeq } = stmt.bumpSeq.get(input.history.length, input.memberGuid)!
-      insertHistory(input.memberGuid, lastSeq, input.history)
-    }
-    return { created: inserted, record: toRecord(stmt.get.get(input.memberGuid)!) }
+    if (!inserted) return { created: false, record: toRecord(stmt.get.get(input.memberGuid)!) }
+    insertRows(input.memberGuid, input.history.length, input.history)
+    const row: Row = { ...input, version: 1, createdAt: now, updatedAt: now, lastSeq: input.history.length }
+    return { created: true, record: toRecord(row) }
   })
 
-  const saveTx = db.transaction((input: ReturnType<typeof prepareSave>, now: number) => {
+  function saveConflict(input: PreparedSave): StoreError {
+    const current = stmt.version.get(input.memberGuid)
+    if (current === undefined) return notFound(input.memberGuid)
+    if (current.version === input.expectedVersion)
+      return new StoreError({
+        reason: 'conflict',
+        field: 'owner',
+        memberGuid: input.memberGuid,
+        message: `member ${input.memberGuid} is leased to another holder`,
+      })
+    return new StoreError({
+      reason: 'conflict',
+      memberGuid: input.memberGuid,
+      expectedVersion: input.expectedVersion,
+      actualVersion: current.version,
+      message: `member ${input.memberGuid} is at version ${current.version}, not ${input.expectedVersion}`,
+    })
+  }
+
+  function saveNow(input: PreparedSave, now: number): SaveResult {
     const row = stmt.save.get({
       memberGuid: input.memberGuid,
       expectedVersion: input.expectedVersion,
@@ -237,31 +291,14 @@ function bind(
       snapshot: input.snapshot,
       keepOutcome: input.outcome === undefined ? 1 : 0,
       outcome: input.outcome ?? null,
+      historyCount: input.history.length,
       now,
     })
-    if (row === undefined) {
-      const current = stmt.version.get(input.memberGuid)
-      if (current === undefined) throw notFound(input.memberGuid)
-      if (current.version === input.expectedVersion)
-        throw new StoreError({
-          reason: 'conflict',
-          field: 'owner',
-          memberGuid: input.memberGuid,
-          message: `member ${input.memberGuid} is leased to another holder`,
-        })
-      throw new StoreError({
-        reason: 'conflict',
-        memberGuid: input.memberGuid,
-        expectedVersion: input.expectedVersion,
-        actualVersion: current.version,
-        message: `member ${input.memberGuid} is at version ${current.version}, not ${input.expectedVersion}`,
-      })
-    }
-    if (input.history.length === 0) return toRecord(row)
-    const { lastSeq } = stmt.bumpSeq.get(input.history.length, input.memberGuid)!
-    insertHistory(input.memberGuid, lastSeq, input.history)
-    return toRecord(row)
-  })
+    if (row === undefined) throw saveConflict(input)
+    insertRows(input.memberGuid, row.lastSeq, input.history)
+    return { version: row.version }
+  }
+  const saveTx = db.transaction(saveNow)
 
   const appendTx = db.transaction((memberGuid: string, entries: readonly PreparedHistory[]) => {
     const bumped = stmt.bumpSeq.get(entries.length, memberGuid)
@@ -272,54 +309,57 @@ function bind(
   return {
     path,
     schemaVersion: SCHEMA_VERSION,
-    ...bindDurability(db, run, clock, notFound),
+    ...bindDurability(db, (operation) => write(() => operation), clock, notFound),
 
     get: (memberGuid) =>
-      run(() => {
+      read(() => {
         const row = stmt.get.get(checkGuid(memberGuid))
         return row === undefined ? undefined : toRecord(row)
       }),
 
-    create: (record, history) =>
-      run(() => {
+    create: (record, history, lease) =>
+      write(() => {
         const now = readClock(clock)
-        // Immediate: take the write lock first, so a concurrent writer cannot make us fail mid-way.
-        return createTx.immediate(prepareCreate(record, history, now, maxBytes), now)
+        const input = prepareCreate(record, history, now, maxBytes, lease)
+        return () => createTx(input, now)
       }),
 
     save: (memberGuid, update, history) =>
-      run(() => {
+      write(() => {
         const now = readClock(clock)
-        return saveTx.immediate(prepareSave(memberGuid, update, history, now, maxBytes), now)
+        const input = prepareSave(memberGuid, update, history, now, maxBytes)
+        // One statement needs no savepoint; with history rows, the savepoint keeps them with the update.
+        return input.history.length === 0 ? () => saveNow(input, now) : () => saveTx(input, now)
       }),
 
     append: (memberGuid, history) =>
-      run(() => {
+      write(() => {
         const input = prepareAppend(memberGuid, history, readClock(clock), maxBytes)
-        if (input.history.length === 0) {
-          if (stmt.exists.get(input.memberGuid) === undefined) throw notFound(input.memberGuid)
-          return []
-        }
-        return appendTx.immediate(input.memberGuid, input.history)
+        if (input.history.length === 0)
+          return () => {
+            if (stmt.exists.get(input.memberGuid) === undefined) throw notFound(input.memberGuid)
+            return []
+          }
+        return () => appendTx(input.memberGuid, input.history)
       }),
 
     history: (memberGuid, options) =>
-      run(() => {
+      read(() => {
         const query = prepareHistoryQuery(memberGuid, options)
         // LIMIT -1: no limit.
         return stmt.history.all(query.memberGuid, query.afterSeq, query.limit ?? -1).map(toEntry)
       }),
 
     unfinished: (options) =>
-      run(() => {
+      read(() => {
         const page = preparePage(options)
         return stmt.unfinished.all(page.after, page.limit).map(toRecord)
       }),
 
-    due: (at, limit) => run(() => stmt.due.all(prepareDue(at, limit)).map(toRecord)),
+    due: (at, limit) => read(() => stmt.due.all(prepareDue(at, limit)).map(toRecord)),
 
     nextWake: () =>
-      run(() => {
+      read(() => {
         const unleased = stmt.nextUnleased.get()?.t ?? null
         const leased = stmt.nextLeased.get()?.t ?? null
         if (unleased === null) return leased
@@ -327,21 +367,24 @@ function bind(
       }),
 
     acquire: (memberGuid, owner, leaseMs, now) =>
-      run(() => {
+      write(() => {
         const lease = prepareAcquire(memberGuid, owner, leaseMs, now ?? readClock(clock))
-        if (stmt.acquire.run(lease).changes === 1) return true
-        if (stmt.exists.get(lease.memberGuid) === undefined) throw notFound(lease.memberGuid)
-        return false
+        return () => {
+          if (stmt.acquire.run(lease).changes === 1) return true
+          if (stmt.exists.get(lease.memberGuid) === undefined) throw notFound(lease.memberGuid)
+          return false
+        }
       }),
 
     release: (memberGuid, owner) =>
-      run(() => {
+      write(() => {
         const guid = checkGuid(memberGuid)
-        stmt.release.run(guid, checkText(owner, 'owner', undefined, guid))
+        const holder = checkText(owner, 'owner', undefined, guid)
+        return () => void stmt.release.run(guid, holder)
       }),
 
     counts: () =>
-      run(() => {
+      read(() => {
         const counts = { running: 0, waiting: 0, done: 0 }
         for (const row of stmt.counts.all()) counts[row.status] = row.n
         return counts
@@ -351,6 +394,8 @@ function bind(
       if (closed) return Promise.resolve()
       closed = true
       return settle(() => {
+        // What was asked before the close is committed first.
+        batch.flush()
         db.close()
       })
     },

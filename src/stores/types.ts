@@ -53,6 +53,31 @@ export interface NewLifecycleRecord {
   readonly outcome?: unknown
 }
 
+/**
+ * What `create` may take besides the record: a lease for `owner`, so a process that creates a lifecycle to
+ * run it at once needs no separate `acquire` (issue 15: acquire folded into create).
+ */
+export interface CreateLease {
+  /** The lease holder (a process / worker id). */
+  readonly owner: string
+  /** The lease runs until the store's clock + `leaseMs`. */
+  readonly leaseMs: number
+}
+
+/**
+ * What `save` answers: the new version only. The caller already has everything else it saved, so stores
+ * neither read the row back nor parse its snapshot again (issue 15).
+ *
+ * @example
+ * ```ts
+ * const { version } = await store.save('MBR-1', { expectedVersion: 3, state, status, wakeAt, snapshot })
+ * ```
+ */
+export interface SaveResult {
+  /** The record's version after the save (`expectedVersion + 1`). */
+  readonly version: number
+}
+
 /** A state change for `save`: compare-and-set on `expectedVersion`. */
 export interface LifecycleUpdate {
   /** The version the caller last read; the save fails with a `conflict` if the stored one differs. */
@@ -134,22 +159,20 @@ export interface LifecycleStore {
   get(memberGuid: string): Promise<LifecycleRecord | undefined>
   /**
    * Insert when absent (idempotent start: one lifecycle per member). When a record exists, nothing is
-   * written (not even the history) and it is returned with `created: false`, whatever its status.
+   * written (not even the history or the lease) and it is returned with `created: false`, whatever its
+   * status. With `lease`, a record it inserts is leased to `lease.owner` in the same write.
    */
   create(
     record: NewLifecycleRecord,
     history?: readonly HistoryInput[],
+    lease?: CreateLease,
   ): Promise<{ readonly created: boolean; readonly record: LifecycleRecord }>
   /**
    * One transaction: compare-and-set the new state on `expectedVersion` (version + 1) and append the
    * history entries. Rejects with `StoreError` `conflict` when the version moved, `notFound` when there is
    * no record. Saving `status: 'done'` also drops the lease.
    */
-  save(
-    memberGuid: string,
-    update: LifecycleUpdate,
-    history?: readonly HistoryInput[],
-  ): Promise<LifecycleRecord>
+  save(memberGuid: string, update: LifecycleUpdate, history?: readonly HistoryInput[]): Promise<SaveResult>
   /** Append history entries without a state change (version unchanged). `notFound` when there is no record. */
   append(memberGuid: string, history: readonly HistoryInput[]): Promise<readonly HistoryEntry[]>
   /** The member's history in `seq` order ([] for an unknown member). */

@@ -55,6 +55,46 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
       expect(again.record.status).toBe('done')
     })
 
+    it('leases a record it creates to the given owner, in the same write (acquire folded into create)', async () => {
+      const { store, clock } = setup()
+      const { created, record } = await store.create(newRecord('MBR-1'), [{ type: 'started' }], {
+        owner: 'worker-a/1',
+        leaseMs: 60_000,
+      })
+      expect(created).toBe(true)
+      expect(record).toMatchObject({ owner: 'worker-a/1', leaseUntil: clock.now + 60_000, version: 1 })
+      expect(await store.get('MBR-1')).toEqual(record)
+      // Held: another owner cannot take it before it lapses; the holder renews.
+      expect(await store.acquire('MBR-1', 'worker-b/1', 60_000)).toBe(false)
+      expect(await store.acquire('MBR-1', 'worker-a/1', 60_000)).toBe(true)
+    })
+
+    it('takes no lease when the record already exists', async () => {
+      const { store } = setup()
+      const first = await store.create(newRecord('MBR-1'))
+      const again = await store.create(newRecord('MBR-1'), [{ type: 'again' }], {
+        owner: 'worker-a/1',
+        leaseMs: 60_000,
+      })
+      expect(again).toEqual({ created: false, record: first.record })
+      expect(await store.get('MBR-1')).toMatchObject({ owner: null, leaseUntil: null })
+      expect(await store.history('MBR-1')).toEqual([])
+    })
+
+    it('refuses a malformed lease and writes nothing', async () => {
+      const { store } = setup()
+      for (const lease of [
+        { owner: '', leaseMs: 1000 },
+        { owner: 'a', leaseMs: 0 },
+        { owner: 'a', leaseMs: 1.5 },
+        null,
+      ]) {
+        const error = await rejection(store.create(newRecord('MBR-1'), [], lease as never))
+        expect(error).toMatchObject({ _tag: 'StoreError', reason: 'invalid', memberGuid: 'MBR-1' })
+      }
+      expect(await store.get('MBR-1')).toBeUndefined()
+    })
+
     it('keeps an outcome given at creation', async () => {
       const { store } = setup()
       const { record } = await store.create(
@@ -101,7 +141,9 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
         wakeAt: clock.now + 900_000,
         snapshot: { value: { credentials: 'awaiting' } },
       })
-      expect(saved).toEqual({
+      // The new version only: the caller has the rest (issue 15).
+      expect(saved).toEqual({ version: 2 })
+      expect(await store.get('MBR-1')).toEqual({
         ...record,
         state: 'credentials.awaiting',
         status: 'waiting',
@@ -110,13 +152,13 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
         version: 2,
         updatedAt: clock.now,
       })
-      expect(await store.get('MBR-1')).toEqual(saved)
     })
 
     it('rejects a stale version with a conflict and changes nothing, history included', async () => {
       const { store } = setup()
       const { record } = await store.create(newRecord('MBR-1'))
-      const saved = await store.save('MBR-1', change(record, { expectedVersion: 1, state: 'next' }))
+      await store.save('MBR-1', change(record, { expectedVersion: 1, state: 'next' }))
+      const saved = await store.get('MBR-1')
       const error = await rejection(
         store.save('MBR-1', change(record, { expectedVersion: 1, state: 'lost' }), [{ type: 'lost-write' }]),
       )
@@ -168,7 +210,7 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
         'MBR-1',
         change(record, { expectedVersion: done.version, status: 'done' }),
       )
-      expect(kept.outcome).toEqual({ outcome: 'needsMfa' })
+      expect((await store.get('MBR-1'))!.outcome).toEqual({ outcome: 'needsMfa' })
       const cleared = await store.save(
         'MBR-1',
         change(record, {
@@ -177,17 +219,18 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
           outcome: null,
         }),
       )
-      expect(cleared.outcome).toBeNull()
+      expect(cleared).toEqual({ version: 4 })
+      expect((await store.get('MBR-1'))!.outcome).toBeNull()
     })
 
     it('drops the lease when the lifecycle is done', async () => {
       const { store, clock } = setup()
       const { record } = await store.create(newRecord('MBR-1'))
       expect(await store.acquire('MBR-1', 'worker-a', 60_000)).toBe(true)
-      const waiting = await store.save('MBR-1', change(record, { expectedVersion: 1, status: 'waiting' }))
-      expect(waiting).toMatchObject({ owner: 'worker-a', leaseUntil: clock.now + 60_000 })
-      const done = await store.save('MBR-1', change(record, { expectedVersion: 2, status: 'done' }))
-      expect(done).toMatchObject({ owner: null, leaseUntil: null })
+      await store.save('MBR-1', change(record, { expectedVersion: 1, status: 'waiting' }))
+      expect(await store.get('MBR-1')).toMatchObject({ owner: 'worker-a', leaseUntil: clock.now + 60_000 })
+      await store.save('MBR-1', change(record, { expectedVersion: 2, status: 'done' }))
+      expect(await store.get('MBR-1')).toMatchObject({ owner: null, leaseUntil: null })
     })
   })
 

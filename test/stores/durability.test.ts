@@ -53,7 +53,10 @@ describe.each(storeKinds(dir))('$name store: durability contract', (kind) => {
     const refused = await rejection(store.save('MBR-1', change(record, { expectedOwner: 'a/1', state: 'x' })))
     expect(refused).toMatchObject({ reason: 'conflict', field: 'owner', memberGuid: 'MBR-1' })
     await store.acquire('MBR-1', 'a/1', 60_000)
-    const saved = await store.save('MBR-1', change(record, { expectedOwner: 'a/1', state: 'x' }))
+    expect(await store.save('MBR-1', change(record, { expectedOwner: 'a/1', state: 'x' }))).toEqual({
+      version: 2,
+    })
+    const saved = (await store.get('MBR-1'))!
     expect(saved).toMatchObject({ version: 2, state: 'x', owner: 'a/1' })
     await store.takeOver('MBR-1', 'a/1', 'b/1', 60_000)
     const stale = await rejection(store.save('MBR-1', change(saved, { expectedOwner: 'a/1', state: 'y' })))
