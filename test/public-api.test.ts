@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
+import * as http from '../src/http/index.js'
 import * as root from '../src/index.js'
 import * as machines from '../src/machines-entry.js'
 import * as simulator from '../src/simulator/index.js'
@@ -166,6 +167,18 @@ const PINS: Readonly<Record<string, Pin>> = {
       'WaitInput',
     ],
   },
+  './http': {
+    source: 'src/http/index.ts',
+    values: ['createReconnectHandler'],
+    types: [
+      'ErrorBody',
+      'HandlerErrorSource',
+      'ReconnectHandler',
+      'ReconnectHandlerOptions',
+      'ResolveUser',
+      'WebhookAuth',
+    ],
+  },
   './simulator': {
     source: 'src/simulator/index.ts',
     values: [
@@ -270,6 +283,7 @@ const runtime: Readonly<Record<string, object>> = {
   '.': root,
   './machines': machines,
   './simulator': simulator,
+  './http': http,
 }
 
 describe('public API', () => {
