@@ -102,6 +102,17 @@ export function floatFlag(
   return value
 }
 
+/**
+ * The one range every command accepts for `--time-scale` (real time per simulated time): 0.001 runs the
+ * clock 1000× faster, 1 is real time. The simulator freezes its clock with `simulate --frozen-clock`.
+ */
+export const TIME_SCALE_LIMITS: NumberLimits = { min: 0.001, max: 1 }
+
+/** `--time-scale X`: `fallback` when absent, the same range and message in every command. */
+export function timeScaleFlag(raw: string | undefined, fallback: number): number {
+  return floatFlag('time-scale', raw, fallback, TIME_SCALE_LIMITS)
+}
+
 /** What a command gets from the dispatcher. */
 export interface CliContext {
   /** Writes one line to stdout. */

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { UsageError, type CliContext, type Command } from './args.js'
+import { packageVersion } from './version.js'
 
 /**
  * `mx-reconnect <command>`: a table from command names to modules in `./commands/` (loaded on demand, so
@@ -44,7 +45,7 @@ function usage(): string {
     'Commands:',
     ...rows,
     '',
-    'Run `mx-reconnect <command> --help` for a command’s flags.',
+    'Run `mx-reconnect <command> --help` for a command’s flags; `mx-reconnect --version` prints the version.',
   ].join('\n')
 }
 
@@ -66,6 +67,10 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   if (name === undefined) {
     ctx.err(usage())
     return 2
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    ctx.out(packageVersion())
+    return 0
   }
   if (name === '--help' || name === '-h' || name === 'help') {
     ctx.out(usage())

@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { floatFlag, intFlag, parseFlags, UsageError, type CliContext } from '../../src/cli/args.js'
 import { main } from '../../src/cli/main.js'
+import { countOf } from '../../src/cli/report/table.js'
+import { packageVersion } from '../../src/cli/version.js'
 
 // The `mx-reconnect` dispatcher and flag helpers, in process (reconnector.md "CLI": one-line errors and a
 // non-zero exit, never a stack trace).
@@ -18,6 +22,43 @@ function capture(): CliContext & { outLines: string[]; errLines: string[] } {
 }
 
 describe('mx-reconnect dispatcher', () => {
+  it.each([['--version'], ['-v'], ['version']])(
+    '%s prints the version of package.json, exit 0',
+    async (flag) => {
+      const ctx = capture()
+      const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+      expect(await main([flag], ctx)).toBe(0)
+      expect(ctx.outLines).toEqual([pkg.version])
+      expect(ctx.errLines).toEqual([])
+    },
+  )
+
+  it('packageVersion walks up to mx-reconnect’s package.json, from src/ or dist/, and fails elsewhere', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+    expect(packageVersion(resolve('dist/src/cli/main.js'))).toBe(pkg.version)
+    expect(packageVersion(resolve('node_modules/xstate/dist/index.js'))).toBe(pkg.version)
+    expect(() => packageVersion('/no-such-dir/x.js')).toThrow('cannot find mx-reconnect’s package.json')
+  })
+
+  // Issue 17: one range and one message for --time-scale in every command that takes it.
+  it.each([
+    ['demo', []],
+    ['simulate', []],
+    ['sweep', ['--users', 'users.json', '--store', 'memory:']],
+  ])('%s: --time-scale takes 0.001 to 1, with the same message', async (command, base) => {
+    for (const bad of ['0.0005', '2', 'fast']) {
+      const ctx = capture()
+      expect(await main([command, ...base, '--time-scale', bad], ctx)).toBe(2)
+      expect(ctx.errLines).toEqual([
+        `mx-reconnect ${command}: --time-scale must be a number between 0.001 and 1 (got "${bad}")` +
+          ` (run mx-reconnect ${command} --help)`,
+      ])
+    }
+    const help = capture()
+    expect(await main([command, '--help'], help)).toBe(0)
+    expect(help.outLines.join('\n')).toMatch(/--time-scale X +[^\n]*0\.001 to 1/)
+  })
+
   it('--help lists the commands and exits 0', async () => {
     const ctx = capture()
     expect(await main(['--help'], ctx)).toBe(0)
@@ -41,7 +82,9 @@ describe('mx-reconnect dispatcher', () => {
     [['--port'], 'flag --port needs a value'],
     [['--port', 'abc'], '--port must be an integer between 0 and 65535 (got "abc")'],
     [['--port', '70000'], '--port must be an integer between 0 and 65535 (got "70000")'],
-    [['--time-scale', 'fast'], '--time-scale must be a number between 0 and 1000 (got "fast")'],
+    [['--time-scale', 'fast'], '--time-scale must be a number between 0.001 and 1 (got "fast")'],
+    [['--time-scale', '0'], '--time-scale must be a number between 0.001 and 1 (got "0")'],
+    [['--frozen-clock', '--time-scale', '1'], '--frozen-clock and --time-scale do not go together'],
     [['--members', '-1'], 'flag --members needs a value (write --members=-VALUE for one starting with "-")'],
     [['--members=-1'], '--members must be an integer between 0 and 1000000 (got "-1")'],
     [['--json=yes'], 'flag --json does not take a value'],
@@ -65,10 +108,10 @@ describe('mx-reconnect dispatcher', () => {
       [...sweepBase, '--time-scale', '-1'],
       'flag --time-scale needs a value (write --time-scale=-VALUE for one starting with "-")',
     ],
-    [[...sweepBase, '--time-scale=-1'], '--time-scale must be a number between 0.0001 and 1 (got "-1")'],
+    [[...sweepBase, '--time-scale=-1'], '--time-scale must be a number between 0.001 and 1 (got "-1")'],
     [
       [...sweepBase, '--time-scale', 'fast'],
-      '--time-scale must be a number between 0.0001 and 1 (got "fast")',
+      '--time-scale must be a number between 0.001 and 1 (got "fast")',
     ],
     [[...sweepBase, '--frobnicate'], 'unknown flag --frobnicate'],
     [[...sweepBase, '--json=yes'], 'flag --json does not take a value'],
@@ -112,6 +155,15 @@ describe('mx-reconnect dispatcher', () => {
     const ctx = capture()
     expect(await main(['simulate', '--help'], ctx)).toBe(0)
     expect(ctx.outLines.join('\n')).toMatch(/--port N[^]*--seed N[^]*--time-scale X[^]*--members N/)
+  })
+})
+
+describe('report wording', () => {
+  it('countOf: singular for one, plural otherwise, with thousands separators', () => {
+    expect(countOf(1, 'session')).toBe('1 session')
+    expect(countOf(0, 'session')).toBe('0 sessions')
+    expect(countOf(2, 'user')).toBe('2 users')
+    expect(countOf(1200, 'request')).toBe('1,200 requests')
   })
 })
 

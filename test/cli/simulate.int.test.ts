@@ -57,7 +57,7 @@ describe('simulate (in process)', () => {
     const out: string[] = []
     const { ctx, firstLine, stop } = capturing(out)
     const done = main(
-      ['simulate', '--port', '0', '--seed', '42', '--members', '13', '--json', '--time-scale', '0'],
+      ['simulate', '--port', '0', '--seed', '42', '--members', '13', '--json', '--frozen-clock'],
       ctx,
     )
     const info = JSON.parse(await firstLineOf(firstLine, done)) as Info
@@ -103,7 +103,7 @@ describe('simulate (in process)', () => {
     const read = async (profile: string[]) => {
       const { ctx, firstLine, stop } = capturing([])
       const done = main(
-        ['simulate', '--port', '0', '--seed', '9', '--json', '--time-scale', '0', ...profile],
+        ['simulate', '--port', '0', '--seed', '9', '--json', '--frozen-clock', ...profile],
         ctx,
       )
       const info = JSON.parse(await firstLineOf(firstLine, done)) as Info & { profile: string }

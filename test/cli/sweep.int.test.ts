@@ -254,7 +254,8 @@ describe('mx-reconnect sweep, table output', () => {
     expect(text).toContain('awaitingUser (credentials)')
     expect(text).toContain('awaitingUser (MFA)')
     expect(text).toMatch(/Members {4}7: awaitingUser 2, /)
-    expect(text).toMatch(/HTTP {7}\d+ requests, \d+ sessions opened/)
+    // "1 session", never "1 sessions" (issue 17).
+    expect(text).toMatch(/HTTP {7}\d+ requests, (1 session|(?!1 )\d+ sessions) opened/)
     expect(c.all()).not.toContain(sim.apiKey)
   })
 })

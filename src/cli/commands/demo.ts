@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { startInspectServer, type InspectServer } from '../../inspect/server.js'
 import { statelyInspectorFlag } from '../../inspect/stately.js'
-import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
+import { intFlag, parseFlags, timeScaleFlag, UsageError, type CliContext, type Command } from '../args.js'
 import { demoReport } from '../demo/report.js'
 import { runDemo, type DemoPhase } from '../demo/run.js'
 import { DEMO_SCENARIOS } from '../demo/scenarios.js'
 import { profileFlag } from './simulate.js'
 import { createProgress, type Progress } from '../report/progress.js'
-import { formatCounts, formatMs } from '../report/table.js'
+import { countOf, formatCounts, formatMs } from '../report/table.js'
 
 /** `mx-reconnect demo`: the main job on the embedded default (design: reconnector.md "CLI"). */
 
@@ -25,7 +25,8 @@ Flags:
   --concurrency C   lifecycles running at once (default 32)
   --seed S          simulator seed (default 1)
   --profile P       simulator profile: messy (what real MX sends, default) or clean (readable replies)
-  --time-scale X    real time per simulated time for the simulator and the lifecycles (default 0.01)
+  --time-scale X    real time per simulated time for the simulator and the lifecycles, 0.001 to 1
+                    (default 0.01: a simulated minute lasts 600 ms)
   --db PATH         SQLite file to use (default: a fresh file in a new temp directory)
   --inspect WS_URL  stream to a Stately WebSocket inspector, e.g. ws://127.0.0.1:8080 (docs/inspect.md)
   --inspect-page    serve the live inspect page on 127.0.0.1 during the demo (kept until Ctrl-C)
@@ -54,7 +55,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const members = intFlag('members', flags.members, 100, { min: 1, max: 10_000 })
   const concurrency = intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 })
   const seed = intFlag('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1 })
-  const timeScale = floatFlag('time-scale', flags['time-scale'], 0.01, { min: 0.001, max: 1 })
+  const timeScale = timeScaleFlag(flags['time-scale'], 0.01)
   const profile = profileFlag(flags.profile, 'messy')
   if (flags.db !== undefined && flags.db.trim() === '') throw new UsageError('--db needs a file path')
   const inspectPort = intFlag('inspect-port', flags['inspect-port'], 4020, { min: 0, max: 65_535 })
@@ -72,10 +73,12 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     ctx.err(`Inspect page: ${inspectPage.url}`)
   }
   if (members < DEMO_SCENARIOS.length) {
-    ctx.err(`note: ${members} members cover only the first ${members} of ${DEMO_SCENARIOS.length} scenarios`)
+    ctx.err(
+      `note: ${countOf(members, 'member')} cover only the first ${members} of ${DEMO_SCENARIOS.length} scenarios`,
+    )
   }
   ctx.err(
-    `Seeding ${members} members (${profile} simulator); simulator and lifecycles on one clock at time scale ${timeScale}` +
+    `Seeding ${countOf(members, 'member')} (${profile} simulator); simulator and lifecycles on one clock at time scale ${timeScale}` +
       ` (1 simulated minute = ${formatMs(60_000 * timeScale)})`,
   )
   let phase: DemoPhase | undefined
@@ -97,7 +100,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
           progress?.finish()
           progress = undefined
           ctx.err(
-            `${parked} members wait on a user who never answers; their user deadline passes in about ${formatMs(waitMs)}`,
+            `${countOf(parked, 'member')} wait on a user who never answers; their user deadline passes in about ${formatMs(waitMs)}`,
           )
         },
         onProgress: (next, p, outcomes) => {

@@ -1,6 +1,6 @@
 import type { KnownStatus } from '../../domain/index.js'
 import { startSimulator, type Profile, type Simulator } from '../../simulator/index.js'
-import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
+import { intFlag, parseFlags, timeScaleFlag, UsageError, type CliContext, type Command } from '../args.js'
 
 /** `mx-reconnect simulate`: the simulator on its own (simulator.md "CLI"; docs/simulator.md). */
 
@@ -14,7 +14,8 @@ Flags:
   --seed N           seed for guids, tokens, the API key and the messy profile (default 1)
   --profile P        clean (readable replies, default) or messy (what real MX sends: mixed
                      timestamp formats, "null" strings, missing and extra keys, short replies)
-  --time-scale X     real time per simulated time; 0.01 = 100x faster, 0 = frozen (default 1)
+  --time-scale X     real time per simulated time, 0.001 to 1; 0.01 = 100x faster (default 1)
+  --frozen-clock     stop the simulated clock: it moves only by POST /_sim/clock/advance
   --members N        seed N members across the scenarios (default 0)
   --job-ms N         simulated ms per job phase (default 4000)
   --client-id ID     client id (default mx-sim-client)
@@ -30,6 +31,7 @@ const FLAGS = {
   seed: { type: 'string' },
   profile: { type: 'string' },
   'time-scale': { type: 'string' },
+  'frozen-clock': { type: 'boolean' },
   members: { type: 'string' },
   'job-ms': { type: 'string' },
   'client-id': { type: 'string' },
@@ -115,7 +117,10 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const port = intFlag('port', flags.port, 4010, { min: 0, max: 65535 })
   const seedValue = intFlag('seed', flags.seed, 1, { min: 0, max: 2 ** 32 - 1 })
   const profile = profileFlag(flags.profile, 'clean')
-  const timeScale = floatFlag('time-scale', flags['time-scale'], 1, { min: 0, max: 1000 })
+  if (flags['frozen-clock'] === true && flags['time-scale'] !== undefined) {
+    throw new UsageError('--frozen-clock and --time-scale do not go together')
+  }
+  const timeScale = flags['frozen-clock'] === true ? 0 : timeScaleFlag(flags['time-scale'], 1)
   const members = intFlag('members', flags.members, 0, { min: 0, max: 1_000_000 })
   const jobMs = intFlag('job-ms', flags['job-ms'], 4000, { min: 0 })
   const webhookUrl = flags['webhook-url']

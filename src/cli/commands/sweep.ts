@@ -8,7 +8,7 @@ import {
   type SweepReport,
 } from '../../reconnector/index.js'
 import {
-  floatFlag,
+  timeScaleFlag,
   intFlag,
   parseFlags,
   UsageError,
@@ -18,7 +18,7 @@ import {
 } from '../args.js'
 import { createProgress } from '../report/progress.js'
 import { sweepReportLines } from '../report/sweep-report.js'
-import { formatCount, formatCounts } from '../report/table.js'
+import { countOf, formatCounts } from '../report/table.js'
 import { statelyInspectorFlag } from '../../inspect/stately.js'
 import { resolveSettings } from '../sweep/settings.js'
 import { openStore } from '../sweep/store-url.js'
@@ -51,7 +51,8 @@ Flags:
   --sso-url URL       SSO base URL         (or MX_SSO_URL)
   --client-id ID      MX client id         (or MX_CLIENT_ID)
   --api-key KEY       MX API key           (or MX_API_KEY; prefer the environment: flags show in ps)
-  --time-scale X      scale lifecycle delays, for a simulator running at the same time scale (default 1)
+  --time-scale X      scale lifecycle delays, 0.001 to 1, for a simulator running at the same time scale
+                      (default 1)
   --inspect WS_URL    stream to a Stately WebSocket inspector, e.g. ws://127.0.0.1:8080 (docs/inspect.md)
   -h, --help          show this help
 
@@ -120,7 +121,7 @@ function checkFlags(flags: FlagValues<typeof FLAGS>) {
     users: flags.users,
     store: flags.store,
     concurrency: intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 }),
-    timeScale: floatFlag('time-scale', flags['time-scale'], 1, { min: 0.0001, max: 1 }),
+    timeScale: timeScaleFlag(flags['time-scale'], 1),
   }
 }
 
@@ -189,13 +190,13 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     for (const line of sweepReportLines(outcome, report)) ctx.out(line)
     const traffic = client.stats()
     ctx.out(
-      `HTTP       ${formatCount(traffic.requests)} requests, ${formatCount(traffic.sessionsOpened)} sessions opened`,
+      `HTTP       ${countOf(traffic.requests, 'request')}, ${countOf(traffic.sessionsOpened, 'session')} opened`,
     )
     ctx.out(`Store      ${description}`)
     const waiting = outcome.counts.awaitingUser ?? 0
     if (waiting > 0) {
       ctx.out(
-        `Note       ${waiting} members wait on their user (credentials or MFA); nobody answers in a sweep`,
+        `Note       ${countOf(waiting, 'member')} wait on their user (credentials or MFA); nobody answers in a sweep`,
       )
     }
     if (code === EXIT.partial) {

@@ -1,4 +1,4 @@
-import { formatCount, formatCounts, formatMs, renderTable } from '../report/table.js'
+import { countOf, formatCount, formatCounts, formatMs, renderTable } from '../report/table.js'
 import type { DemoMemberResult, DemoResult } from './run.js'
 import { DEMO_SCENARIOS, GOOD_PASSWORD, type DemoScenario } from './scenarios.js'
 
@@ -65,7 +65,7 @@ export function demoReport(result: DemoResult): string[] {
   const users = new Set(result.members.map((m) => m.member.userId)).size
   const scenarios = new Set(result.members.map((m) => m.member.scenario)).size
   const lines = [
-    `mx-reconnect demo: ${formatCount(n)} members of ${formatCount(users)} users across ${scenarios} scenarios` +
+    `mx-reconnect demo: ${countOf(n, 'member')} of ${countOf(users, 'user')} across ${countOf(scenarios, 'scenario')}` +
       ` (concurrency ${options.concurrency}, seed ${options.seed})`,
     '',
     ...scenarioTable(result),
@@ -73,10 +73,10 @@ export function demoReport(result: DemoResult): string[] {
     `Outcomes       ${formatCounts(result.counts)}`,
     `HTTP calls     ${formatCount(result.httpRequests)} sent by the client (SSO and sessions included);` +
       ` per member at the simulator: mean ${mean(calls).toFixed(1)}, max ${Math.max(0, ...calls)}`,
-    `Sessions       ${formatCount(result.sessionsOpened)} opened (${formatCount(users)} users)`,
+    `Sessions       ${formatCount(result.sessionsOpened)} opened (${countOf(users, 'user')})`,
     `Wall time      ${formatMs(result.wallMs)} (sweep ${formatMs(result.sweepMs)}` +
       (result.parkedAfterSweep > 0
-        ? `; then ${result.parkedAfterSweep} members parked on a user who never answers waited` +
+        ? `; then ${countOf(result.parkedAfterSweep, 'member')} parked on a user who never answers waited` +
           ` ${formatMs(result.deadlineWaitMs)} for the 15-minute user deadline)`
         : ')'),
     `Time scale     ${options.timeScale}: simulator and lifecycle delays on one clock` +

@@ -29,6 +29,14 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
 /** `1234567` → `1,234,567`. */
 export const formatCount = (n: number): string => Math.round(n).toLocaleString('en-US')
 
+/**
+ * A count with its noun, singular for one: `countOf(1, 'session')` → `1 session`, `countOf(2, 'session')` →
+ * `2 sessions`, `countOf(1200, 'user')` → `1,200 users`.
+ */
+export function countOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${Math.round(n) === 1 ? noun : `${noun}s`}`
+}
+
 /** Milliseconds as `850 ms` or `12.3 s`. */
 export function formatMs(ms: number): string {
   return ms < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`
