@@ -50,7 +50,7 @@ export interface JsonRow {
 }
 
 /** What `--json` prints: goal rows (met is a boolean) and the reported figures without a goal. */
-export function jsonReport(figures: readonly Figure[], meta: Readonly<Record<string, unknown>>) {
+export function jsonReport<M extends Readonly<Record<string, unknown>>>(figures: readonly Figure[], meta: M) {
   const finite = (n: number | null) => (n === null || !Number.isFinite(n) ? null : n)
   const rows: JsonRow[] = figures
     .filter((f) => f.met !== null)
