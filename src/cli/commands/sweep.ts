@@ -42,7 +42,8 @@ or one user id per line.
 Flags:
   --users FILE        the users (or members) to sweep
   --resume            finish the sweep a crash or a stop interrupted, from the journal in --store
-  --store URL         sqlite:PATH (kept between runs) or memory: (nothing kept)
+  --store URL         sqlite:PATH (kept between runs), postgres:URL (shared; password in PGPASSWORD)
+                      or memory: (nothing kept)
   --owner NAME        lease owner (default: derived from this host and the store path, so a run
                       restarted after a crash takes the dead run's leases back at once)
   --concurrency C     lifecycles running at once (default 32)
@@ -136,7 +137,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const target: SweepTarget | undefined = users === undefined ? undefined : await readUsersFile(users)
 
   const inspector = await statelyInspectorFlag(flags.inspect)
-  const { store, description, path } = openStore(storeUrl)
+  const { store, description, path } = await openStore(storeUrl)
   let client: NexusClient | undefined
   let reconnector: Reconnector | undefined
   try {

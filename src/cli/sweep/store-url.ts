@@ -1,11 +1,11 @@
 import { resolve } from 'node:path'
-import { memoryStore, sqliteStore, type LifecycleStore } from '../../stores/index.js'
+import { memoryStore, postgresStore, sqliteStore, type LifecycleStore } from '../../stores/index.js'
 import { UsageError } from '../args.js'
 
 /**
  * `--store` of `mx-reconnect sweep` (design: reconnector.md "CLI" and "Stores"): `sqlite:PATH` (the embedded
- * default), `memory:` (a one-shot run that keeps nothing). `postgres:` is named in the design but not part
- * of this version; it gets a clear error rather than a silent fallback.
+ * default), `memory:` (a one-shot run that keeps nothing), `postgres:URL` (a PostgreSQL database shared by
+ * many processes; issue 16). A store that does not open is one clear line (no password), exit 1.
  */
 
 /** An opened store and a description for the report (no credentials: a path or a kind). */
@@ -16,8 +16,30 @@ export interface OpenedStore {
   readonly path?: string
 }
 
+/**
+ * The PostgreSQL URL of a `--store` value: `postgres:postgres://…`, or a bare `postgres://…` /
+ * `postgresql://…` URL. Throws UsageError when there is none (the message never repeats the value: it may
+ * hold a password). Put the password in `PGPASSWORD` rather than the URL: flags show in `ps`.
+ *
+ * @example
+ * ```ts
+ * postgresUrlOf('postgres:postgres://mx@db:5432/mx') // 'postgres://mx@db:5432/mx'
+ * ```
+ */
+export function postgresUrlOf(value: string): string {
+  const inner = /^postgres(ql)?:(?!\/\/)/i.test(value) ? value.slice(value.indexOf(':') + 1) : value
+  if (!/^postgres(ql)?:\/\/[^/]/i.test(inner))
+    throw new UsageError('--store postgres: needs a URL (postgres:postgres://USER@HOST:PORT/DB)')
+  try {
+    new URL(inner)
+  } catch {
+    throw new UsageError('--store postgres: the URL cannot be parsed')
+  }
+  return inner
+}
+
 /** Opens the store `url` names. Throws UsageError for a malformed URL, Error for one that does not open. */
-export function openStore(url: string): OpenedStore {
+export async function openStore(url: string): Promise<OpenedStore> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase()
   switch (scheme) {
     case 'sqlite': {
@@ -30,9 +52,18 @@ export function openStore(url: string): OpenedStore {
     case 'memory':
       return { store: memoryStore(), description: 'memory (nothing is kept after this run)' }
     case 'postgres':
-    case 'postgresql':
-      throw new Error('--store postgres: is not supported in this version (use sqlite:PATH)')
+    case 'postgresql': {
+      const store = postgresStore(postgresUrlOf(url))
+      try {
+        // Connect and migrate now: a wrong URL is one line before anything runs, not a failed sweep.
+        await store.ready()
+      } catch (error) {
+        await store.close()
+        throw error
+      }
+      return { store, description: `postgres:${store.description} (schema ${store.schema})` }
+    }
     default:
-      throw new UsageError('--store must be sqlite:PATH or memory:')
+      throw new UsageError('--store must be sqlite:PATH, postgres:URL or memory:')
   }
 }
