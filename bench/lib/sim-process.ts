@@ -22,7 +22,7 @@ export interface SimInfo {
 /** Options for {@link startSimProcess}. */
 export interface SimProcessOptions {
   readonly seed?: number
-  /** Real time per simulated time (0.01 = a 3 s poll lasts 30 ms). */
+  /** Real time per simulated time (0.01 = a 3 s poll lasts 30 ms; 0 = a stopped clock). */
   readonly timeScale: number
   readonly webhookUrl?: string
 }
@@ -73,8 +73,8 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     '0',
     '--seed',
     String(options.seed ?? 1),
-    '--time-scale',
-    String(options.timeScale),
+    // A stopped clock is its own flag (`--time-scale` takes 0.001 to 1).
+    ...(options.timeScale === 0 ? ['--frozen-clock'] : ['--time-scale', String(options.timeScale)]),
     '--json',
     ...(options.webhookUrl === undefined ? [] : ['--webhook-url', options.webhookUrl]),
   ]
