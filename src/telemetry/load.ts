@@ -18,9 +18,12 @@ export function loadTelemetry(
   } catch {
     return undefined
   }
+  // The peer range is ^1.3.0, the first 1.x with the metrics API; anything else is left alone.
   if (
     typeof api?.trace?.getTracerProvider !== 'function' ||
-    typeof api.metrics?.getMeterProvider !== 'function'
+    typeof api.metrics?.getMeterProvider !== 'function' ||
+    typeof api.createNoopMeter !== 'function' ||
+    typeof api.ProxyTracerProvider !== 'function'
   ) {
     return undefined
   }

@@ -20,14 +20,14 @@ export interface OtelHarness {
   close(): Promise<void>
 }
 
-export function installOtel(): OtelHarness {
+export function installOtel(options: { readonly traces?: boolean } = {}): OtelHarness {
   const exporter = new InMemorySpanExporter()
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] })
   const reader = new TestReader()
   const meterProvider = new MeterProvider({ readers: [reader] })
   const contextManager = new AsyncLocalStorageContextManager().enable()
   context.setGlobalContextManager(contextManager)
-  trace.setGlobalTracerProvider(tracerProvider)
+  if (options.traces !== false) trace.setGlobalTracerProvider(tracerProvider)
   metrics.setGlobalMeterProvider(meterProvider)
   return {
     exporter,

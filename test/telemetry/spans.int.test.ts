@@ -169,3 +169,47 @@ describe('span tree of one reconnection', () => {
     expect(text).not.toContain(USER)
   })
 })
+
+describe('lifecycles running at once', () => {
+  it('keeps each call in its own lifecycle trace (the context rides with the fiber, not the scheduler)', async () => {
+    otel.exporter.reset()
+    const lifecycle = createMemberLifecycle(env.client, { clock: env.clock })
+    const users = ['otel-many-1', 'otel-many-2', 'otel-many-3', 'otel-many-4', 'otel-many-5', 'otel-many-6']
+    const runs = users.map((userId) => {
+      env.sim.createUser({ id: userId })
+      const memberGuid = seedDenied(env.sim, userId)
+      const actor = lifecycle.start({ userId, memberGuid, policy: { userResponseMs: 600_000 } })
+      // Once it asks for credentials the calls are over: cancel, and wait for the end.
+      actor.on('credentials.required', () => lifecycle.send(actor, { type: 'cancel' }))
+      return new Promise<void>((resolve) => actor.subscribe({ complete: () => resolve() }))
+    })
+    await Promise.all(runs)
+    const spans = otel.exporter.getFinishedSpans()
+    const roots = new Map(
+      spans.filter((s) => parentOf(s) === undefined).map((s) => [s.spanContext().traceId, s] as const),
+    )
+    expect(roots.size).toBe(users.length)
+    const calls = spans.filter((s) => attr(s, 'http.request.method') !== undefined)
+    // Each user needs an SSO token, a session, the member and its credentials: all in that member's trace.
+    expect(calls.length).toBeGreaterThanOrEqual(users.length * 4)
+    for (const call of calls) {
+      const root = roots.get(call.spanContext().traceId)
+      expect(root?.name).toBe('mx.lifecycle')
+      const guid = attr(call, 'mx.member.guid')
+      if (guid !== undefined) expect(guid).toBe(attr(root!, 'mx.member.guid'))
+    }
+    for (const root of roots.values()) {
+      const mine = calls.filter((c) => c.spanContext().traceId === root.spanContext().traceId)
+      expect(
+        mine
+          .map((c) => `${String(attr(c, 'http.request.method'))} ${String(attr(c, 'url.template'))}`)
+          .sort(),
+      ).toEqual([
+        'GET /members/{member_guid}',
+        'GET /members/{member_guid}/credentials',
+        'GET /{client_id}/users/{user_id}/api_token.json',
+        'POST /sessions',
+      ])
+    }
+  })
+})
