@@ -54,7 +54,7 @@ export { reconnectMember } from './reconnect-member.js'
 export type { ReconnectMemberOptions, SecretProvider } from './reconnect-member.js'
 
 // Durable lifecycle stores (design/reconnector.md, "Stores"; docs/decisions/0004-stores.md).
-export { memoryStore, sqliteStore, StoreError } from './stores/index.js'
+export { memoryStore, postgresStore, sqliteStore, StoreError } from './stores/index.js'
 export type { LifecycleStore, LifecycleRecord, HistoryEntry } from './stores/index.js'
 // Store types that appear in the signatures above, so a partner can name them or write a store (issue 17).
 export type {
@@ -67,6 +67,8 @@ export type {
   NewLifecycleRecord,
   PageOptions,
   QuarantineEntry,
+  PostgresLifecycleStore,
+  PostgresStoreOptions,
   SqliteLifecycleStore,
   SqliteStoreOptions,
   StoreErrorReason,
