@@ -58,6 +58,7 @@ export { memoryStore, postgresStore, sqliteStore, StoreError } from './stores/in
 export type { LifecycleStore, LifecycleRecord, HistoryEntry } from './stores/index.js'
 // Store types that appear in the signatures above, so a partner can name them or write a store (issue 17).
 export type {
+  CreateLease,
   HistoryInput,
   HistoryOptions,
   InstanceRecord,
@@ -66,9 +67,10 @@ export type {
   LifecycleUpdate,
   NewLifecycleRecord,
   PageOptions,
-  QuarantineEntry,
   PostgresLifecycleStore,
   PostgresStoreOptions,
+  QuarantineEntry,
+  SaveResult,
   SqliteLifecycleStore,
   SqliteStoreOptions,
   StoreErrorReason,
