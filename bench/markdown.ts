@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { GOAL_ROWS } from './goals.js'
 import { round, type Figure } from './harness.js'
 
 // Prints bench/results.json as the Markdown tables docs/benchmarks.md quotes, or (with --update) replaces
@@ -10,6 +11,7 @@ interface Results {
   readonly startedAt: string
   readonly seconds?: number
   readonly loadAverageAtStart?: number
+  readonly commit?: string
   readonly machine: Readonly<Record<string, unknown>>
   readonly figures: readonly Figure[]
 }
@@ -33,7 +35,8 @@ const table = (rows: readonly Figure[], header: readonly string[], row: (f: Figu
 const m = results.machine
 const sections: Record<string, string[]> = {}
 const machine = [
-  `Run ${results.startedAt}${results.seconds === undefined ? '' : `, ${results.seconds} s`}: ${String(m.cpu)}, ${String(m.cores)} cores, ` +
+  `Run ${results.startedAt}${results.commit === undefined ? '' : ` at commit ${results.commit}`}` +
+    `${results.seconds === undefined ? '' : `, ${results.seconds} s`}: ${String(m.cpu)}, ${String(m.cores)} cores, ` +
     `${String(m.memoryGiB)} GiB RAM, ${String(m.platform)}, Node ${String(m.node)}; 1-minute load average ` +
     `${String(results.loadAverageAtStart ?? m.loadAverage)} at start, ${String(m.loadAverage)} at end.`,
 ]
@@ -54,6 +57,14 @@ const main = [
 ]
 sections.machine = machine
 sections.table = main
+const goalNames = new Set<string>(Object.values(GOAL_ROWS))
+sections.goals = [
+  table(
+    results.figures.filter((f) => goalNames.has(f.name)),
+    ['goal row', 'value', 'goal', 'met'],
+    (f) => [f.name, cell(Number.isFinite(f.value) ? f.value : null, f.unit), f.goal, met(f)],
+  ),
+]
 const perScenario = results.figures.filter((f) => f.name.startsWith('calls '))
 if (perScenario.length > 0) {
   const modes = [...new Set(perScenario.map((f) => f.name.split(' ')[1]!))]

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { UsageError, type CliContext, type Command } from './args.js'
+import { stopRequest } from './stop.js'
 import { packageVersion } from './version.js'
 
 /**
@@ -94,7 +95,7 @@ export async function main(argv: readonly string[], ctx: CliContext): Promise<nu
   }
 }
 
-/** The real process's context: stdout/stderr lines, SIGINT/SIGTERM as the stop request. */
+/** The real process's context: stdout/stderr lines; SIGINT, SIGTERM or (under npm) npm exiting stops it. */
 export function nodeContext(): CliContext {
   let stop: Promise<string> | undefined
   return {
@@ -102,11 +103,7 @@ export function nodeContext(): CliContext {
     err: (line) => void process.stderr.write(`${line}\n`),
     env: process.env,
     ...(process.stderr.isTTY ? { errTty: (text: string) => void process.stderr.write(text) } : {}),
-    waitForStop: () =>
-      (stop ??= new Promise((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'))
-        process.once('SIGTERM', () => resolve('SIGTERM'))
-      })),
+    waitForStop: () => (stop ??= stopRequest()),
   }
 }
 
