@@ -34,12 +34,13 @@ describe('loading the optional peer', () => {
   })
 
   it('loads the installed API (a devDependency here) into the hooks the library calls', () => {
-    expect(loadTelemetry(createRequire(import.meta.url))).toMatchObject({
-      call: expect.any(Function),
-      fork: expect.any(Function),
-      lifecycle: expect.any(Function),
-      inStep: expect.any(Function),
-    })
+    const hooks = loadTelemetry(createRequire(import.meta.url))
+    expect([hooks?.call, hooks?.fork, hooks?.lifecycle, hooks?.inStep].map((f) => typeof f)).toEqual([
+      'function',
+      'function',
+      'function',
+      'function',
+    ])
     expect(telemetry).toBeDefined()
   })
 })
