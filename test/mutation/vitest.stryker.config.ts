@@ -13,6 +13,7 @@ export default defineConfig({
       'node_modules/**',
       'test/cli/**',
       'test/**/crash.int.test.ts',
+      'test/**/multi-process.int.test.ts',
       'test/simulator/walkthrough.int.test.ts',
       'test/lint/**',
       // Reads TSDoc comments, which mutants do not touch; 12 s per run.

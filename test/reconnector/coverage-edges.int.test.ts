@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/bridge/clock.js'
 import { createReconnector } from '../../src/reconnector/index.js'
 import type { ReconnectorEvent, ReconnectorOptions } from '../../src/reconnector/index.js'
 import { StoreError } from '../../src/stores/errors.js'
@@ -51,47 +52,47 @@ function hold() {
 const drain = () => new Promise((resolve) => setImmediate(resolve))
 
 describe('close while members are being started', () => {
-  it('close during a sweep’s starts: the started member and the rest are reported closed, nothing is sent', async () => {
+  it('close during a sweep’s starts: every member is reported closed, nothing is sent, no lease kept', async () => {
     const inner = memoryStore()
-    const [first, second] = [member('ce-close-1'), member('ce-close-2')]
+    const members = [member('ce-close-1'), member('ce-close-2')]
     const gate = hold()
     const store: LifecycleStore = {
       ...inner,
-      create: async (record, history) => {
-        if (record.memberGuid === first.memberGuid) {
-          gate.reached()
-          await gate.opened
-        }
-        return inner.create(record, history)
+      create: async (...args) => {
+        gate.reached()
+        await gate.opened
+        return inner.create(...args)
       },
     }
     const { r } = make(store)
-    const sweep = r.sweep({ members: [first, second] })
+    const sweep = r.sweep({ members })
     await gate.seen
     await r.close()
     gate.open()
     const report = await sweep
-    expect(report.members.map((m) => [m.memberGuid, m.outcome, m.reason])).toEqual([
-      [first.memberGuid, 'unfinished', 'closed'],
-      [second.memberGuid, 'unfinished', 'closed'],
-    ])
-    // The first member's row was written (queued) but never run; the second was never written.
-    expect((await inner.get(first.memberGuid))?.state).toBe('queued')
-    expect(await inner.get(second.memberGuid)).toBeUndefined()
-    expect(requests(first.memberGuid)).toEqual([])
-    expect(requests(second.memberGuid)).toEqual([])
+    expect(report.members.map((m) => [m.memberGuid, m.outcome, m.reason])).toEqual(
+      members.map((m) => [m.memberGuid, 'unfinished', 'closed']),
+    )
+    for (const m of members) {
+      expect(requests(m.memberGuid)).toEqual([])
+      // A row written after close is left to the next process at once: no lease on it.
+      expect((await inner.get(m.memberGuid))?.owner ?? null).toBeNull()
+    }
   })
 
-  it('closed while taking a member’s lease: the lease is given back at once, for the next process', async () => {
+  it('closed while taking a parked member’s lease: given back at once, for the next process', async () => {
     const inner = memoryStore()
     const m = member('ce-lease')
+    let holding = false
     const gate = hold()
+    let armed = false
     let released!: () => void
     const releasedNow = new Promise<void>((resolve) => (released = resolve))
     const store: LifecycleStore = {
       ...inner,
       acquire: async (...args) => {
-        if (args[0] === m.memberGuid) {
+        if (holding && args[0] === m.memberGuid) {
+          holding = false
           gate.reached()
           await gate.opened
         }
@@ -99,20 +100,25 @@ describe('close while members are being started', () => {
       },
       release: async (...args) => {
         await inner.release(...args)
-        if (args[0] === m.memberGuid) released()
+        if (armed && args[0] === m.memberGuid) released()
       },
     }
     const { r } = make(store)
-    const view = await r.start(m)
-    expect(view).toMatchObject({ memberGuid: m.memberGuid, status: 'running', state: 'queued' })
+    const parked = await r.sweep({ members: [m] })
+    expect(parked.members[0]).toMatchObject({ outcome: 'awaitingUser' })
+    const before = requests(m.memberGuid).length
+    holding = true
+    // The user answers: the member is brought back into memory, and close comes while its lease is taken.
+    const answer = r.submitCredentials(m, [{ guid: 'CRD-any', value: 'x' }])
     await gate.seen
     await r.close()
+    armed = true
     gate.open()
     await releasedNow
-    const row = await inner.get(m.memberGuid)
-    expect(row).toMatchObject({ state: 'queued', owner: null })
+    expect(await answer).toEqual({ accepted: false })
+    expect(await inner.get(m.memberGuid)).toMatchObject({ status: 'waiting', owner: null })
     expect(await inner.acquire(m.memberGuid, 'next-process', 60_000)).toBe(true)
-    expect(requests(m.memberGuid)).toEqual([])
+    expect(requests(m.memberGuid)).toHaveLength(before)
   })
 })
 
@@ -156,30 +162,68 @@ describe('host calls racing to bring a parked member into memory', () => {
   })
 })
 
+describe('parked members read again', () => {
+  it('settled on a parked member whose user deadline passed while it was out of memory ends it, with why', async () => {
+    const clock = { offset: 0, now: () => Date.now() + clock.offset, sleep: systemClock.sleep }
+    const inner = memoryStore({ clock: () => clock.now() })
+    const m = member('ce-deadline')
+    const { r } = make(inner, { clock, policy: { timeScale: TIME_SCALE, userResponseMs: 600_000 } })
+    const parked = await r.sweep({ members: [m] })
+    expect(parked.members[0]).toMatchObject({ outcome: 'awaitingUser' })
+    // Parked and evicted: settled answers at once while the deadline (6 real s) is ahead.
+    expect((await r.settled(m.memberGuid))?.status).toBe('waiting')
+    clock.offset += 3_600_000
+    const ended = await r.settled(m.memberGuid)
+    expect(ended?.outcome).toMatchObject({ outcome: 'needsCredentials', reason: 'userDeadlinePassed' })
+    expect(puts(m.memberGuid)).toBe(0)
+    await r.close()
+  })
+
+  it('answers of the wrong kind for a parked member are refused, sent nowhere, and recorded', async () => {
+    const inner = memoryStore()
+    const m = member('ce-wrong-kind')
+    const { r } = make(inner)
+    await r.sweep({ members: [m] })
+    const result = await r.submitMfa(m, [{ guid: 'CRD-nope', value: 'x' }])
+    expect(result.accepted).toBe(false)
+    await r.close()
+    const submitted = (await inner.history(m.memberGuid)).filter((h) => h.type === 'submitted')
+    expect(submitted.map((h) => h.data)).toEqual([
+      { kind: 'mfa.submit', guids: ['CRD-nope'], accepted: false },
+    ])
+    expect(puts(m.memberGuid)).toBe(0)
+  })
+})
+
 describe('saves refused and leases not given back', () => {
-  it('another writer moves the row between two saves: the lifecycle stops, reported as versionConflict', async () => {
+  it('another writer moves the row before our save: the lifecycle stops, reported as versionConflict', async () => {
     const inner = memoryStore()
     const m = member('ce-conflict')
-    let saves = 0
+    let moved = false
+    let sentBefore = -1
     const store: LifecycleStore = {
       ...inner,
       save: async (memberGuid, update, history) => {
-        if (memberGuid === m.memberGuid && ++saves === 2) {
-          // Someone else writes the row (no owner check) just before our second save lands.
+        if (memberGuid === m.memberGuid && update.status === 'running' && !moved) {
+          moved = true
+          sentBefore = requests(memberGuid).length
+          // Someone else writes the row (no owner check) just before the save of the credential update.
           const { expectedOwner: _owner, ...unowned } = update
           await inner.save(memberGuid, unowned, [])
         }
         return inner.save(memberGuid, update, history)
       },
     }
-    const { r, events } = make(store)
+    const { r, events } = make(store, { credentials: (p) => Promise.resolve(good(p.fields)) })
     const report = await r.sweep({ members: [m] })
     expect(report.members[0]).toMatchObject({ outcome: 'unfinished', reason: 'versionConflict' })
     const errors = events.flatMap((e) =>
       e.type === 'error' && e.memberGuid === m.memberGuid ? [e.error] : [],
     )
     expect(errors).toContainEqual({ _tag: 'LeaseLost', message: 'stopped here: versionConflict' })
-    // The save that failed preceded the next request: nothing was sent after the first state change.
+    // The save that failed preceded the credential update: it was never sent, nor anything else.
+    expect(sentBefore).toBeGreaterThan(0)
+    expect(requests(m.memberGuid)).toHaveLength(sentBefore)
     expect(puts(m.memberGuid)).toBe(0)
     await r.close()
   })
