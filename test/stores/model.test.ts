@@ -1,18 +1,22 @@
 import fc from 'fast-check'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { memoryStore, sqliteStore, StoreError } from '../../src/stores/index.js'
+import { memoryStore, postgresStore, sqliteStore, StoreError } from '../../src/stores/index.js'
 import type { LifecycleStatus, LifecycleStore } from '../../src/stores/index.js'
+import { useTestDatabase } from '../support/postgres.js'
 import { useTempDir } from './harness.js'
 
-// Model-based test: random command sequences run against memoryStore (the model) and sqliteStore (the real
-// thing) side by side; every answer, value or error, must be the same (design: the stores are identical).
+// Model-based test: random command sequences run against memoryStore (the model) and sqliteStore or
+// postgresStore (the real thing) side by side; every answer, value or error, must be the same (design: the stores are identical).
 
 const dir = useTempDir()
+const database = useTestDatabase('model')
 
 interface Pair {
   readonly memory: LifecycleStore
-  readonly sqlite: LifecycleStore
+  /** The store under test (SQLite or PostgreSQL). */
+  readonly real: LifecycleStore
+  readonly kind: string
   readonly clock: { now: number }
 }
 
@@ -34,8 +38,8 @@ async function same(
   call: (store: LifecycleStore) => Promise<unknown>,
 ): Promise<void> {
   const expected = await outcome(() => call(pair.memory))
-  const actual = await outcome(() => call(pair.sqlite))
-  expect(actual, `${name}: sqlite differs from memory`).toStrictEqual(expected)
+  const actual = await outcome(() => call(pair.real))
+  expect(actual, `${name}: ${pair.kind} differs from memory`).toStrictEqual(expected)
 }
 
 // Few guids and owners, so commands collide; non-ASCII guids check the shared sort order.
@@ -160,17 +164,27 @@ const commands = [
 
 let run = 0
 
-describe('sqliteStore behaves exactly like memoryStore', () => {
+const REAL = [
+  {
+    kind: 'sqlite',
+    open: (clock: () => number) => sqliteStore(join(dir, `model-${++run}.db`), { clock }),
+    runs: 100,
+  },
+  {
+    // A fresh schema per run in this file's database; fewer runs: every command is a network round trip.
+    kind: 'postgres',
+    open: (clock: () => number) => postgresStore(database(), { clock, schema: `model_${++run}` }),
+    runs: 25,
+  },
+] as const
+
+describe.each(REAL)('$kind store behaves exactly like memoryStore', ({ kind, open, runs }) => {
   it('on random command sequences', async () => {
     await fc.assert(
       fc.asyncProperty(fc.commands(commands, { maxCommands: 80, size: 'large' }), async (cmds) => {
         const clock = { now: 0 }
         const read = (): number => clock.now
-        const pair: Pair = {
-          memory: memoryStore({ clock: read }),
-          sqlite: sqliteStore(join(dir, `model-${++run}.db`), { clock: read }),
-          clock,
-        }
+        const pair: Pair = { memory: memoryStore({ clock: read }), real: open(read), kind, clock }
         try {
           await fc.asyncModelRun(() => ({ model: pair, real: pair }), cmds)
           // Whatever happened, both end with the same full contents.
@@ -180,10 +194,11 @@ describe('sqliteStore behaves exactly like memoryStore', () => {
           }
         } finally {
           await pair.memory.close()
-          await pair.sqlite.close()
+          await pair.real.close()
         }
       }),
-      { numRuns: 100 },
+      { numRuns: runs },
     )
-  })
+    // Generous: many runs of 80 commands each, on a machine shared with other test files.
+  }, 300_000)
 })
