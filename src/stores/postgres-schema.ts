@@ -35,11 +35,12 @@ export interface PgTables {
 
 /** Checks a schema name and returns the qualified table names in it. */
 export function pgTables(schema: string): PgTables {
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+  // `pg_` names are reserved for PostgreSQL's own schemas.
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema) || schema.startsWith('pg_')) {
     throw new StoreError({
       reason: 'invalid',
       field: 'schema',
-      message: 'schema: must be 1 to 63 lower-case letters, digits or _, not starting with a digit',
+      message: 'schema: must be 1 to 63 lower-case letters, digits or _, not starting with a digit or pg_',
     })
   }
   const q = (table: string) => `"${schema}"."${table}"`
