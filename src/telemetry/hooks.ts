@@ -2,7 +2,7 @@ import type { Effect } from 'effect'
 import type { AnyActorRef } from 'xstate'
 import { loadTelemetry } from './load.js'
 
-// The one seam between the library and OpenTelemetry (docs/telemetry.md, docs/decisions/0010). The
+// The one seam between the library and OpenTelemetry (docs/telemetry.md, docs/decisions/0014). The
 // services, the client facade and the bridge each call one of these hooks; `telemetry` is undefined when
 // `@opentelemetry/api` is not installed, so those call sites cost one `undefined` check. Nothing here
 // names an OpenTelemetry type: consumers without the optional peer never load its declarations.

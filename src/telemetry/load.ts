@@ -6,7 +6,7 @@ import { createOtelHooks } from './otel.js'
 /**
  * Loads the optional peer `@opentelemetry/api`, resolved from this package the way Node resolves any
  * dependency (so a consumer's own copy is found). Synchronous on purpose: the first lifecycle of a
- * process is traced like every other, and the package needs no top-level await (docs/decisions/0010).
+ * process is traced like every other, and the package needs no top-level await (docs/decisions/0014).
  * Absent (or not a 1.x API): undefined, and the library never looks again.
  */
 export function loadTelemetry(

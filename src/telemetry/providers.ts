@@ -55,7 +55,7 @@ function makeInstruments(meter: Otel.Meter): Instruments {
  * Reads the global providers on every use, cheaply: a registration may come after this package was
  * imported, and a test may swap providers. The tracer and the instruments are rebuilt only when the
  * provider behind the API changed; while the API's no-op is registered both are undefined, so the hooks
- * do no span or metric work at all (docs/decisions/0010).
+ * do no span or metric work at all (docs/decisions/0014).
  */
 export function createProviders(api: typeof Otel, version?: string): Providers {
   // A fresh proxy's delegate is the API's no-op provider: what `getDelegate()` returns while nothing is set.
