@@ -23,7 +23,7 @@ import { createLimiter } from './limiter.js'
 import { createLives } from './live.js'
 import { createOwnership } from './ownership.js'
 import { createReporting } from './reporting.js'
-import { createScheduler } from './scheduler.js'
+import { announceLeases, createScheduler } from './scheduler.js'
 import { createTracker } from './tracker.js'
 import type { MemberRef, Reconnector, ReconnectorOptions } from './types.js'
 import { createWaiters } from './waiters.js'
@@ -57,8 +57,18 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
 
   const waiters = createWaiters()
   const tracker = createTracker(() => clock.now())
-  const ownership = createOwnership(store, { owner: checked.owner ?? 'reconnector', leaseMs })
-  const scheduler = createScheduler(clock, (memberGuid) => void driver.wake(memberGuid))
+  const watchMs = Math.max(10, Math.min(1_000, Math.floor(leaseMs / 4)))
+  // The scheduling engine: in-process timers by default, pg-boss jobs for workers (docs/scale-out.md).
+  const scheduler = (options.scheduler ?? createScheduler)({
+    clock,
+    onDue: (memberGuid) => driver.wake(memberGuid),
+    watchMs,
+    watched: (memberGuid) => waiters.has(memberGuid),
+  })
+  const ownership = announceLeases(
+    createOwnership(store, { owner: checked.owner ?? 'reconnector', leaseMs }),
+    scheduler,
+  )
   const gated = gateClient(
     client,
     (memberGuid) => driver.gate(memberGuid),
@@ -89,7 +99,7 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     emit,
     options,
     leaseMs,
-    watchMs: Math.max(10, Math.min(1_000, Math.floor(leaseMs / 4))),
+    watchMs,
     isClosed: () => closed,
   })
   const reporting = createReporting({
