@@ -27,6 +27,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     summary: 'Reconnect the members of a users file against MX (URLs and keys from flags or env)',
     load: async () => (await import('./commands/sweep.js')).command,
   },
+  worker: {
+    summary: 'Run member lifecycles from a PostgreSQL store, as one of N workers (pg-boss)',
+    load: async () => (await import('./commands/worker.js')).command,
+  },
   diagram: {
     summary: 'Print the member lifecycle as mermaid, dot, svg, json or an xstate createMachine literal',
     load: async () => (await import('./commands/diagram.js')).command,

@@ -1,7 +1,14 @@
 import type PgBoss from 'pg-boss'
 import type { Scheduler, SchedulerDeps, SchedulerFactory } from '../reconnector/scheduler.js'
 import { createTimerQueue } from '../reconnector/timer-queue.js'
-import { ensureWakeQueue, WAKE_QUEUE, writeWakes, type Wake, type WakeJob, type WakeQueueOptions } from './jobs.js'
+import {
+  ensureWakeQueue,
+  WAKE_QUEUE,
+  writeWakes,
+  type Wake,
+  type WakeJob,
+  type WakeQueueOptions,
+} from './jobs.js'
 
 /** Options of {@link pgBossEngine}. */
 export interface PgBossEngineOptions extends WakeQueueOptions {
@@ -108,7 +115,9 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
       await boss.complete(queue, job.id).catch(onError)
     } catch (error) {
       onError(error)
-      await boss.fail(queue, job.id, { message: error instanceof Error ? error.message : 'failed' }).catch(onError)
+      await boss
+        .fail(queue, job.id, { message: error instanceof Error ? error.message : 'failed' })
+        .catch(onError)
     } finally {
       const left = (runningHere.get(memberGuid) ?? 1) - 1
       if (left > 0) runningHere.set(memberGuid, left)
