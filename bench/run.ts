@@ -36,14 +36,23 @@ const { values } = parseArgs({
     big: { type: 'boolean', default: false },
     only: { type: 'string' },
     out: { type: 'string' },
+    sweep: { type: 'string' },
+    requests: { type: 'string' },
   },
 })
 const quick = values.quick
 const only = values.only === undefined ? undefined : new Set(values.only.split(','))
 const wanted = (figure: string) => only === undefined || only.has(figure)
-const SIZES = quick
+const BASE_SIZES = quick
   ? { requests: 2_000, rounds: 3, perScenario: 1, sweep: 1_000, warmup: 100, snapshots: 300 }
   : { requests: 20_000, rounds: 7, perScenario: 3, sweep: 10_000, warmup: 500, snapshots: 2_000 }
+// `--sweep N` / `--requests N` override the sweep size and figure 1's calls per round (a shorter run on a
+// busy machine; the ratios are per member and per call, so they stay comparable).
+const SIZES = {
+  ...BASE_SIZES,
+  ...(values.sweep === undefined ? {} : { sweep: Number(values.sweep) }),
+  ...(values.requests === undefined ? {} : { requests: Number(values.requests) }),
+}
 const MORE = quick
   ? { issue6: 500, waitingBatch: 500, waitingTotal: 2_000, waitingWarm: 1_000, machineMs: 300 }
   : { issue6: 2_000, waitingBatch: 1_000, waitingTotal: 20_000, waitingWarm: 10_000, machineMs: 2_000 }
@@ -76,6 +85,18 @@ const startedAt = new Date()
 const figures: Figure[] = []
 const info = machineInfo()
 const measuredCommit = commit()
+const out = values.out ?? fileURLToPath(new URL('results.json', import.meta.url))
+const meta = () => ({
+  startedAt: startedAt.toISOString(),
+  commit: measuredCommit,
+  seconds: round((Date.now() - startedAt.getTime()) / 1000),
+  loadAverageAtStart: info.loadAverage,
+  quick,
+  big: values.big,
+  sizes: SIZES,
+})
+/** Writes what is measured so far, so a failure late in the run keeps the figures before it. */
+const checkpoint = () => writeResults(out, figures, startedAt, meta())
 progress(
   `machine: ${info.cpu}, ${info.cores} cores, ${info.memoryGiB} GiB, node ${info.node}, load ${info.loadAverage}, ` +
     `commit ${measuredCommit}${quick ? ' (quick run)' : ''}`,
@@ -85,6 +106,7 @@ if (wanted('1'))
   figures.push(
     ...(await requestOverhead({ requests: SIZES.requests, concurrency: 32, rounds: SIZES.rounds })),
   )
+checkpoint()
 
 let outcomeTableSizes = mergeSizes([])
 if (wanted('2') || wanted('5')) {
@@ -92,6 +114,7 @@ if (wanted('2') || wanted('5')) {
   if (wanted('2')) figures.push(...calls.figures)
   outcomeTableSizes = mergeSizes(calls.sizes)
 }
+checkpoint()
 
 if (wanted('3') || wanted('4') || wanted('5')) {
   progress(
@@ -103,6 +126,7 @@ if (wanted('3') || wanted('4') || wanted('5')) {
   )
   if (wanted('3')) figures.push(...sessionFigures(sweep))
   if (wanted('4')) figures.push(...sweepFigures(sweep))
+  checkpoint()
   if (wanted('5')) {
     progress(`figure 5: snapshot sizes over ${SIZES.snapshots} members of the mix`)
     const sizes = await runWorker<SnapshotResult>('snapshots', {
@@ -112,6 +136,7 @@ if (wanted('3') || wanted('4') || wanted('5')) {
       imageBytes: 20 * 1024,
     })
     figures.push(...snapshotFigures(sizes, outcomeTableSizes))
+    checkpoint()
     progress(`figure 5: eviction worker (${MORE.waitingTotal} members waiting on their user)`)
     const eviction = await runWorker<EvictionResult>('eviction', {
       batch: MORE.waitingBatch,
@@ -131,6 +156,7 @@ if (wanted('issue6')) {
   )
   figures.push(...issue6Figures(small))
 }
+checkpoint()
 
 if (values.big && wanted('100k')) {
   progress(`100k: SQLite sweeps of ${BIG.small} and ${BIG.big} members, each in a fresh process`)
@@ -149,20 +175,11 @@ if (values.big && wanted('100k')) {
 
 if (wanted('6')) figures.push(...(await machineThroughput(MORE.machineMs)))
 
-const seconds = round((Date.now() - startedAt.getTime()) / 1000)
-const meta = {
-  startedAt: startedAt.toISOString(),
-  commit: measuredCommit,
-  seconds,
-  loadAverageAtStart: info.loadAverage,
-  quick,
-  big: values.big,
-}
-const out = values.out ?? fileURLToPath(new URL('results.json', import.meta.url))
-writeResults(out, figures, startedAt, meta)
+checkpoint()
+const { seconds } = meta()
 if (values.json) {
   process.stdout.write(
-    `${JSON.stringify(jsonReport(figures, { ...meta, machine: machineInfo() }), null, 2)}\n`,
+    `${JSON.stringify(jsonReport(figures, { ...meta(), machine: machineInfo() }), null, 2)}\n`,
   )
 } else {
   const main = figures.filter((f) => !f.name.startsWith('calls '))

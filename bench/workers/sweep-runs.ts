@@ -77,7 +77,9 @@ async function naive(sim: SimProcess, mix: readonly MixMember[], guids: readonly
   const client = naiveClient({ ...sim, pollMs: 3_000 * s.timeScale })
   try {
     const results = await mapLimit(mix, s.concurrency, (m, i) =>
-      client.reconnect({ userId: m.userId, memberGuid: guids[i]!, password: m.password }),
+      client
+        .reconnect({ userId: m.userId, memberGuid: guids[i]!, password: m.password })
+        .catch(() => ({ outcome: 'error', requests: 0, ms: 0 })),
     )
     return {
       durations: results.map((r) => r.ms),
