@@ -48,6 +48,7 @@ export function afterRead(context: LifecycleContext, read: MemberRead): Patch {
     return { ...base, pending: null, ...(took ? { attempts: counted(context, pending.kind) } : {}) }
   }
   if (member.status !== 'CHALLENGED' || jobMoved)
+    // Stryker disable next-line StringLiteral: equivalent, counted() only tells 'update' from the rest
     return { ...base, pending: null, attempts: counted(context, 'resume') }
   return base // still CHALLENGED on the same job: the challenge list decides (promptMfa)
 }
@@ -130,9 +131,11 @@ export function promptMfa(context: LifecycleContext, read: ChallengesRead): Patc
   const took =
     pending !== null &&
     (pending.challengeGuids?.length !== guids.length ||
+      // Stryker disable next-line OptionalChaining: equivalent, the length check above short-circuits when undefined
       !guids.every((g) => pending.challengeGuids?.includes(g)))
   return {
     pending: null,
+    // Stryker disable next-line StringLiteral: equivalent, counted() only tells 'update' from the rest
     ...(took ? { attempts: counted(context, 'mfa') } : {}),
     observedAt: read.at,
     streak: 0,
@@ -146,6 +149,7 @@ export function promptMfa(context: LifecycleContext, read: ChallengesRead): Patc
 
 /** An empty challenge list still uses up an MFA round, so a server that keeps answering so cannot loop us. */
 export function afterEmptyChallenges(context: LifecycleContext, at: number): Patch {
+  // Stryker disable next-line StringLiteral: equivalent, counted() only tells 'update' from the rest
   return { observedAt: at, streak: 0, pending: null, attempts: counted(context, 'mfa') }
 }
 
