@@ -37,7 +37,7 @@ export function check<T>(
   schema: z.ZodType<T>,
   value: unknown,
 ): { readonly ok: true; readonly data: T } | { readonly ok: false; readonly problem: FieldProblem } {
-  const parsed = schema.safeParse(value)
+  const parsed = schema.safeParse(value, { reportInput: true })
   if (parsed.success) return { ok: true, data: parsed.data }
   const issue = parsed.error.issues[0]!
   return {
