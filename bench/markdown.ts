@@ -17,6 +17,28 @@ interface Results {
 }
 
 const argv = process.argv.slice(2)
+if (argv[0] === '--compare') {
+  // `--compare before.json after.json [big.json…]`: issue 15's goal rows side by side.
+  const runs = argv.slice(1).map((file) => JSON.parse(readFileSync(file, 'utf8')) as Results)
+  const [before, after, ...more] = runs
+  if (!before || !after) throw new Error('--compare needs a before and an after results file')
+  const find = (r: Results | undefined, name: string) => r?.figures.find((f) => f.name === name)
+  const show = (f: Figure | undefined) =>
+    f === undefined || !Number.isFinite(f.value) ? '—' : `${round(f.value)} ${f.unit}`
+  const head = (r: Results) => `${r.commit ?? '?'}, load ${String(r.loadAverageAtStart ?? '?')}`
+  const lines = [
+    `| goal row | goal | before (${head(before)}) | after (${head(after)}) | met after |`,
+    '| --- | --- | --- | --- | --- |',
+    ...Object.values(GOAL_ROWS).map((name) => {
+      const b = find(before, name)
+      const a = [after, ...more].map((r) => find(r, name)).find((f) => f && Number.isFinite(f.value))
+      const goal = (a ?? b)?.goal ?? ''
+      return `| ${name} | ${goal} | ${show(b)} | ${show(a)} | ${a === undefined ? 'not measured' : a.met ? 'yes' : '**no**'} |`
+    }),
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+  process.exit(0)
+}
 const update = argv[0] === '--update' ? argv[1] : undefined
 const path =
   (update === undefined ? argv[0] : argv[2]) ?? fileURLToPath(new URL('results.json', import.meta.url))
