@@ -15,4 +15,6 @@ export default {
     fileName: (process.env.MX_MUTATE_REPORT ?? 'reports/mutation/alt.json').replace(/json$/, 'html'),
   },
   tempDirName: '.stryker-tmp/alt',
+  // Not the other run's sandboxes (Stryker skips only its own temp dir by default).
+  ignorePatterns: ['/.stryker-tmp'],
 }
