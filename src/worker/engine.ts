@@ -171,7 +171,11 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
       if (given.watched(memberGuid)) local.schedule(memberGuid, given.clock.now() + given.watchMs)
     }
     const engine: Scheduler = {
-      at: (memberGuid, at) => enqueue(memberGuid, at),
+      at(memberGuid, at) {
+        enqueue(memberGuid, at)
+        // Waiters here (a host's `settled`) keep looking at the member while it runs elsewhere.
+        watchHere(memberGuid)
+      },
       cancel: (memberGuid) => local.cancel(memberGuid),
       held(memberGuid, leaseUntil) {
         enqueue(memberGuid, (leaseUntil ?? given.clock.now()) + 1)
