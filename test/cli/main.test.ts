@@ -45,6 +45,7 @@ describe('mx-reconnect dispatcher', () => {
     ['demo', []],
     ['simulate', []],
     ['sweep', ['--users', 'users.json', '--store', 'memory:']],
+    ['worker', ['--store', 'postgres://mx@127.0.0.1:1/mx']],
   ])('%s: --time-scale takes 0.001 to 1, with the same message', async (command, base) => {
     for (const bad of ['0.0005', '2', 'fast']) {
       const ctx = capture()

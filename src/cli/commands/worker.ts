@@ -3,7 +3,7 @@ import type { NexusClientApi } from '../../client/types.js'
 import { postgresStore } from '../../stores/postgres.js'
 import { traceClient } from '../../worker/trace.js'
 import { startWorker, workerUserAgent, type Worker } from '../../worker/worker.js'
-import { floatFlag, intFlag, parseFlags, UsageError, type CliContext, type Command } from '../args.js'
+import { intFlag, parseFlags, timeScaleFlag, UsageError, type CliContext, type Command } from '../args.js'
 import { resolveSettings } from '../sweep/settings.js'
 
 /** `mx-reconnect worker`: one of N processes running lifecycles from PostgreSQL (docs/scale-out.md). */
@@ -29,7 +29,8 @@ Flags:
   --sso-url URL       SSO base URL         (or MX_SSO_URL)
   --client-id ID      MX client id         (or MX_CLIENT_ID)
   --api-key KEY       MX API key           (or MX_API_KEY; prefer the environment: flags show in ps)
-  --time-scale X      scale lifecycle delays, for a simulator running at the same time scale (default 1)
+  --time-scale X      scale lifecycle delays, 0.001 to 1, for a simulator running at the same time scale
+                      (default 1)
   -h, --help          show this help
 
 Exit codes:
@@ -80,7 +81,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const concurrency = intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 })
   const leaseMs = intFlag('lease-ms', flags['lease-ms'], 60_000, { min: 100, max: 86_400_000 })
   const graceMs = intFlag('grace-ms', flags['grace-ms'], 10_000, { min: 0, max: 3_600_000 })
-  const timeScale = floatFlag('time-scale', flags['time-scale'], 1, { min: 0.0001, max: 1 })
+  const timeScale = timeScaleFlag(flags['time-scale'], 1)
   if (flags.name !== undefined && !NAME.test(flags.name))
     throw new UsageError('--name must be 1-64 letters, digits, dots, dashes or underscores')
   const settings = resolveSettings(flags, ctx.env ?? process.env)
