@@ -27,7 +27,7 @@ import type { SweepArgs, SweepResult } from './workers/sweep.js'
 // `--out`). Benchmarks are not tests: nothing here is asserted by `npm test`. Sizes keep the default run
 // under ~10 minutes on a 2-core machine; `--big` adds the 10,000 / 100,000-member SQLite sweeps (many more
 // minutes); `--quick` shrinks everything for a smoke run (not comparable with the goals); `--only 1,2,…`
-// runs some figures (1–6, issue6, 100k).
+// runs some figures (1–6, issue6, 100k; `snapshots` is figure 5's snapshot sizes alone).
 
 const { values } = parseArgs({
   options: {
@@ -128,15 +128,6 @@ if (wanted('3') || wanted('4') || wanted('5')) {
   if (wanted('4')) figures.push(...sweepFigures(sweep))
   checkpoint()
   if (wanted('5')) {
-    progress(`figure 5: snapshot sizes over ${SIZES.snapshots} members of the mix`)
-    const sizes = await runWorker<SnapshotResult>('snapshots', {
-      members: SIZES.snapshots,
-      concurrency: CONCURRENCY,
-      timeScale: TIME_SCALE,
-      imageBytes: 20 * 1024,
-    })
-    figures.push(...snapshotFigures(sizes, outcomeTableSizes))
-    checkpoint()
     progress(`figure 5: eviction worker (${MORE.waitingTotal} members waiting on their user)`)
     const eviction = await runWorker<EvictionResult>('eviction', {
       batch: MORE.waitingBatch,
@@ -145,7 +136,20 @@ if (wanted('3') || wanted('4') || wanted('5')) {
       concurrency: CONCURRENCY,
     })
     figures.push(...memoryFigures(sweep, eviction))
+    checkpoint()
   }
+}
+
+if (wanted('5') || wanted('snapshots')) {
+  progress(`figure 5: snapshot sizes over ${SIZES.snapshots} members of the mix`)
+  const sizes = await runWorker<SnapshotResult>('snapshots', {
+    members: SIZES.snapshots,
+    concurrency: CONCURRENCY,
+    timeScale: TIME_SCALE,
+    imageBytes: 20 * 1024,
+  })
+  figures.push(...snapshotFigures(sizes, outcomeTableSizes))
+  checkpoint()
 }
 
 if (wanted('issue6')) {
