@@ -57,6 +57,9 @@ describe('three workers on PostgreSQL', () => {
       String(LEASE_MS),
       '--time-scale',
       '0.01',
+      // Polls stay in memory; waits on the user (and the hand-overs around them) are jobs.
+      '--evict-after-ms',
+      '1000',
       '--grace-ms',
       '2000',
       '--trace',

@@ -21,6 +21,8 @@ Flags:
   --concurrency C     lifecycles running at once in this worker (default 32)
   --name NAME         this worker's name: its lease owner and User-Agent (default HOST-PID)
   --lease-ms MS       how long a member's lease lasts without renewal (default 60000)
+  --evict-after-ms MS a lifecycle waiting longer than this leaves memory; its wake-up becomes a job
+                      (default 5000 x --time-scale)
   --grace-ms MS       on SIGTERM, how long running lifecycles may finish before they are handed back
                       to the other workers (default 10000)
   --json              one JSON line per outcome on stdout (default: "MEMBER outcome" lines)
@@ -44,6 +46,7 @@ const FLAGS = {
   name: { type: 'string' },
   'lease-ms': { type: 'string' },
   'grace-ms': { type: 'string' },
+  'evict-after-ms': { type: 'string' },
   json: { type: 'boolean' },
   trace: { type: 'string' },
   'nexus-url': { type: 'string' },
@@ -82,6 +85,10 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const leaseMs = intFlag('lease-ms', flags['lease-ms'], 60_000, { min: 100, max: 86_400_000 })
   const graceMs = intFlag('grace-ms', flags['grace-ms'], 10_000, { min: 0, max: 3_600_000 })
   const timeScale = timeScaleFlag(flags['time-scale'], 1)
+  const evictAfterMs = intFlag('evict-after-ms', flags['evict-after-ms'], Math.round(5_000 * timeScale), {
+    min: 0,
+    max: 86_400_000,
+  })
   if (flags.name !== undefined && !NAME.test(flags.name))
     throw new UsageError('--name must be 1-64 letters, digits, dots, dashes or underscores')
   const settings = resolveSettings(flags, ctx.env ?? process.env)
@@ -108,8 +115,8 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       name: workerName,
       concurrency,
       leaseMs,
-      // A scaled run (a simulator) evicts at the same scale: its polls become jobs as real ones do.
-      ...(timeScale === 1 ? {} : { policy: { timeScale }, evictAfterMs: Math.round(5_000 * timeScale) }),
+      evictAfterMs,
+      ...(timeScale === 1 ? {} : { policy: { timeScale } }),
       onError: (error) => ctx.err(`worker ${workerName}: ${oneLine(error)}`),
       onEvent: (event) => {
         if (event.type !== 'outcome') return

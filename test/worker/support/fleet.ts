@@ -147,7 +147,7 @@ export async function startHost(
           if (!prompt || answered.has(key)) continue
           answered.add(key)
           // A few at a time, as users answer: each holds the member's lease and a store connection.
-          if (pending.length >= 8) await Promise.all(pending.splice(0))
+          if (pending.length >= 32) await Promise.all(pending.splice(0))
           const ref = { userId: record.userId, memberGuid: record.memberGuid }
           const submit =
             prompt.type === 'credentials.required'
