@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, afterEach } from 'vitest'
-import { memoryStore, postgresStore, sqliteStore } from '../../src/stores/index.js'
+import { memoryStore, sqliteStore } from '../../src/stores/index.js'
 import type {
   LifecycleRecord,
   LifecycleStore,
@@ -10,7 +10,7 @@ import type {
   NewLifecycleRecord,
   StoreOptions,
 } from '../../src/stores/index.js'
-import { useTestDatabase } from '../support/postgres.js'
+import { recyclingPgStores, useTestDatabase } from '../support/postgres.js'
 
 /** A temp directory for this test file, removed after it. */
 export function useTempDir(): string {
@@ -42,8 +42,8 @@ export interface StoreKind {
 let fileCounter = 0
 
 /**
- * Every store: sqlite ones are real files in `dir`; postgres ones each get a fresh schema in this file's
- * own database on the test run's real server (test/support/postgres.ts). Stores opened here are closed after
+ * Every store: sqlite ones are real files in `dir`; postgres ones are empty schemas in this file's own
+ * database on the test run's real server (test/support/postgres.ts). Stores opened here are closed after
  * each test.
  */
 export function storeKinds(dir: string): readonly StoreKind[] {
@@ -51,7 +51,8 @@ export function storeKinds(dir: string): readonly StoreKind[] {
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((store) => store.close()))
   })
-  const database = useTestDatabase('stores')
+  // Each store starts empty: a schema of its own, emptied and reused once the store is closed.
+  const openPostgres = recyclingPgStores(useTestDatabase('stores'), 'store')
   const track = (store: LifecycleStore): LifecycleStore => {
     opened.push(store)
     return store
@@ -64,7 +65,7 @@ export function storeKinds(dir: string): readonly StoreKind[] {
     },
     {
       name: 'postgres',
-      open: (options) => track(postgresStore(database(), { ...options, schema: `store_${++fileCounter}` })),
+      open: (options) => track(openPostgres(options)),
     },
   ]
 }

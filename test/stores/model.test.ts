@@ -1,16 +1,17 @@
 import fc from 'fast-check'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { memoryStore, postgresStore, sqliteStore, StoreError } from '../../src/stores/index.js'
+import { memoryStore, sqliteStore, StoreError } from '../../src/stores/index.js'
 import type { LifecycleStatus, LifecycleStore } from '../../src/stores/index.js'
-import { useTestDatabase } from '../support/postgres.js'
+import { recyclingPgStores, useTestDatabase } from '../support/postgres.js'
 import { useTempDir } from './harness.js'
 
 // Model-based test: random command sequences run against memoryStore (the model) and sqliteStore or
-// postgresStore (the real thing) side by side; every answer, value or error, must be the same (design: the stores are identical).
+// postgresStore (the real thing) side by side; every answer, value or error, must be the same (design:
+// the stores are identical).
 
 const dir = useTempDir()
-const database = useTestDatabase('model')
+const openPostgres = recyclingPgStores(useTestDatabase('model'), 'model')
 
 interface Pair {
   readonly memory: LifecycleStore
@@ -171,9 +172,9 @@ const REAL = [
     runs: 100,
   },
   {
-    // A fresh schema per run in this file's database; fewer runs: every command is a network round trip.
+    // An empty schema per run (emptied and reused); fewer runs: every command is a network round trip.
     kind: 'postgres',
-    open: (clock: () => number) => postgresStore(database(), { clock, schema: `model_${++run}` }),
+    open: (clock: () => number) => openPostgres({ clock }),
     runs: 25,
   },
 ] as const

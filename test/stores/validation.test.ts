@@ -191,20 +191,25 @@ describe.each(storeKinds(dir))('$name store refuses bad input', (kind) => {
     {
       numRuns: 60,
     },
-  )('any value is either stored as its JSON or refused without a trace', async (snapshot) => {
-    const store = kind.open({ clock: () => 5 })
-    const { record } = await store.create(newRecord('MBR-1'))
-    const result = await store.save('MBR-1', change(record, { snapshot })).then(
-      (saved) => ({ saved }),
-      (error: unknown) => ({ error }),
-    )
-    if ('saved' in result) {
-      expect(result.saved).toEqual({ version: 2 })
-      expect((await store.get('MBR-1'))!.snapshot).toEqual(JSON.parse(JSON.stringify(snapshot)))
-    } else {
-      expect(result.error).toMatchObject({ _tag: 'StoreError', reason: 'invalid' })
-      expect(await store.get('MBR-1')).toEqual(record)
-    }
-    await store.close()
-  })
+  )(
+    'any value is either stored as its JSON or refused without a trace',
+    async (snapshot) => {
+      const store = kind.open({ clock: () => 5 })
+      const { record } = await store.create(newRecord('MBR-1'))
+      const result = await store.save('MBR-1', change(record, { snapshot })).then(
+        (saved) => ({ saved }),
+        (error: unknown) => ({ error }),
+      )
+      if ('saved' in result) {
+        expect(result.saved).toEqual({ version: 2 })
+        expect((await store.get('MBR-1'))!.snapshot).toEqual(JSON.parse(JSON.stringify(snapshot)))
+      } else {
+        expect(result.error).toMatchObject({ _tag: 'StoreError', reason: 'invalid' })
+        expect(await store.get('MBR-1')).toEqual(record)
+      }
+      await store.close()
+      // 60 stores, each a real database connection for postgres: generous on a loaded machine.
+    },
+    300_000,
+  )
 })
