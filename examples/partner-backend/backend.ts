@@ -74,7 +74,8 @@ export async function startPartnerBackend(options: PartnerBackendOptions): Promi
     client,
     store,
     clock,
-    policy: { timeScale, userResponseMs: 24 * 3_600_000 },
+    // The clock runs on the simulator's time, so the policy stays in simulated time (no timeScale here).
+    policy: { userResponseMs: 24 * 3_600_000 },
   })
 
   // The partner's own data: its user's bank connections, broken (DENIED) at MX.

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReconnectHandler, type ReconnectHandler } from '../../src/http/index.js'
 import { createReconnector, type Reconnector } from '../../src/reconnector/index.js'
 import { sqliteStore, type SqliteLifecycleStore } from '../../src/stores/index.js'
-import { CHALLENGE_TTL_MS, TIME_SCALE, scaledEnv, seedDenied, type ScaledEnv } from '../support/sim-env.js'
+import { CHALLENGE_TTL_MS, scaledEnv, seedDenied, type ScaledEnv } from '../support/sim-env.js'
 import { call, listen, resolveUser, until } from './support.js'
 
 // The routes one by one: status codes, error bodies naming the field, mounting, webhook checks.
@@ -28,7 +28,8 @@ beforeAll(async () => {
     client: env.client,
     store,
     clock: env.clock,
-    policy: { timeScale: TIME_SCALE, userResponseMs: CHALLENGE_TTL_MS },
+    // The clock is the simulator's scaled clock already: the policy stays in simulated time (no timeScale).
+    policy: { userResponseMs: CHALLENGE_TTL_MS },
   })
   handler = createReconnectHandler({
     reconnector,
