@@ -2,7 +2,7 @@ import type { PolicyInput } from '../../machines/member-lifecycle/index.js'
 import type { LifecycleClock } from '../bridge/clock.js'
 import { toErrorData } from '../domain/errors.js'
 import { isStoreError } from '../stores/errors.js'
-import type { LifecycleRecord, LifecycleStore } from '../stores/types.js'
+import type { HistoryInput, LifecycleRecord, LifecycleStore, NewLifecycleRecord } from '../stores/types.js'
 import { notFound, ReconnectorError } from './errors.js'
 import type { Limiter } from './limiter.js'
 import type { Live, Lives } from './live.js'
@@ -65,6 +65,8 @@ export interface Driver {
   gate(memberGuid: string): Promise<void>
   /** Renews the lease of every live lifecycle; a lifecycle whose lease is gone stops. */
   renewAll(): void
+  /** Resolves when a concurrency slot is free, so a member begun now runs at once (a sweep's pacing). */
+  whenFree(): Promise<void>
 }
 
 /** Creates the driver. */
@@ -81,6 +83,13 @@ export function createDriver(deps: DriverDeps): Driver {
   function watch(memberGuid: string, leaseUntil: number | null) {
     scheduler.held(memberGuid, leaseUntil)
   }
+
+  /** True when another holder's lease on the stored member has not lapsed at `now`. */
+  const heldElsewhere = (record: LifecycleRecord | undefined, now: number) =>
+    record !== undefined &&
+    record.owner !== null &&
+    record.owner !== ownership.holder &&
+    (record.leaseUntil ?? 0) > now
 
   /** Ends the member's waits after a failure to read or run it. */
   function failed(memberGuid: string, error: unknown) {
@@ -172,7 +181,12 @@ export function createDriver(deps: DriverDeps): Driver {
       return waiters.resolve(memberGuid, { view: record && viewOfRecord(record) })
     const view = viewOfRecord(record)
     const parkedOnUser = record.status === 'waiting' && view.prompt !== undefined
+    // Stored as waiting on the user but still leased: another process has it in memory (its provider may
+    // be answering right now), or held it when it died. Not parked: try to lease it (taken over from a
+    // gone instance, else watched until its holder lets go).
+    const held = parkedOnUser && heldElsewhere(record, now)
     if (
+      !held &&
       record.status === 'waiting' &&
       (record.wakeAt ?? now) > now &&
       !(parkedOnUser && answerNow && hasProvider)
@@ -193,6 +207,55 @@ export function createDriver(deps: DriverDeps): Driver {
     return record ? viewOfRecord(record) : undefined
   }
 
+  /** The in-process engine runs every member here: a new one can be leased by its own create. */
+  const runsHere = scheduler.handOver === undefined && scheduler.leased === undefined
+
+  /**
+   * Creates the member's row. With `slot` (a limiter slot free now) the row is leased to us in the same
+   * write and the lifecycle runs at once from the record it wrote: no acquire, no re-read (issue 15). The
+   * slot is this function's: held by the live lifecycle, or released.
+   */
+  async function createRow(
+    row: NewLifecycleRecord,
+    history: readonly HistoryInput[],
+    slot: (() => void) | undefined,
+  ): Promise<{ readonly created: boolean; readonly record: LifecycleRecord }> {
+    if (!slot) return store.create(row, history)
+    const { memberGuid } = row
+    let settleActivation: (entry: Live | undefined) => void = () => undefined
+    activating.set(memberGuid, new Promise((resolve) => (settleActivation = resolve)))
+    let entry: Live | undefined
+    try {
+      await ownership.register()
+      const now = clock.now()
+      const result = await store.create(row, history, { owner: ownership.holder, leaseMs, now })
+      if (!result.created) return result
+      if (deps.isClosed()) {
+        // Closed while we created it: leave it to the next process, at once.
+        await ownership.release(memberGuid).catch(() => undefined)
+        return result
+      }
+      scheduler.cancel(memberGuid)
+      deps.tracker.reset(memberGuid)
+      try {
+        entry = lives.run(result.record, now + leaseMs, slot, false)
+      } catch (error) {
+        lives.quarantine(memberGuid, `snapshot cannot be restored: ${toErrorData(error).message}`)
+      }
+      return result
+    } finally {
+      if (!entry) slot()
+      activating.delete(memberGuid)
+      settleActivation(entry)
+    }
+  }
+
+  /** The live view, else the view of `record` (just read or written). */
+  const viewNow = (record: LifecycleRecord): LifecycleView => {
+    const entry = lives.live.get(record.memberGuid)
+    return (entry && lives.viewOf(entry)) ?? viewOfRecord(record)
+  }
+
   async function begin(
     member: MemberRef & { readonly policy?: PolicyInput },
     opts: BeginOptions = {},
@@ -201,23 +264,26 @@ export function createDriver(deps: DriverDeps): Driver {
     for (let attempt = 0; ; attempt++) {
       if (deps.isClosed())
         throw new ReconnectorError({ reason: 'closed', memberGuid, message: 'reconnector is closed' })
-      const record = await store.get(memberGuid)
-      if (record && record.userId !== userId) throw notFound(memberGuid) // another user's member
-      const fresh = record && opts.since !== undefined && record.updatedAt > opts.since
-      if (record && (record.status !== 'done' || fresh || attempt >= 5)) {
-        if (record.status !== 'done') void wake(memberGuid, opts.answerNow)
-        return (await view(memberGuid)) ?? viewOfRecord(record)
-      }
       const policy = member.policy ?? options.policy
       const snapshot: QueuedSnapshot = { queued: { userId, memberGuid, ...(policy ? { policy } : {}) } }
       const history = [{ type: 'started', at: clock.now(), data: { userId } }]
       const queued = { state: 'queued', status: 'running' as const, wakeAt: null, snapshot }
+      // Create first: a new member costs one write, an existing one comes back from the same call.
+      const slot = runsHere && !busyHere(memberGuid) ? limiter.tryAcquire() : undefined
+      const { created, record } = await createRow({ memberGuid, userId, ...queued }, history, slot)
+      if (created) {
+        if (!slot) deps.tracker.reset(memberGuid)
+        if (!busyHere(memberGuid) && !scheduler.handOver?.(memberGuid, undefined)) void schedule(memberGuid)
+        return viewNow(record)
+      }
+      if (record.userId !== userId) throw notFound(memberGuid) // another user's member
+      const fresh = opts.since !== undefined && record.updatedAt > opts.since
+      if (record.status !== 'done' || fresh || attempt >= 5) {
+        if (record.status !== 'done') void wake(memberGuid, opts.answerNow)
+        return viewNow(record)
+      }
       try {
-        if (record) {
-          await store.save(memberGuid, { ...queued, expectedVersion: record.version, outcome: null }, history)
-        } else if (!(await store.create({ memberGuid, userId, ...queued }, history)).created) {
-          continue // created meanwhile by someone else: look again
-        }
+        await store.save(memberGuid, { ...queued, expectedVersion: record.version, outcome: null }, history)
       } catch (error) {
         if (isStoreError(error, 'conflict')) continue // another writer moved it: look again
         throw error
@@ -230,8 +296,14 @@ export function createDriver(deps: DriverDeps): Driver {
 
   async function settle(memberGuid: string): Promise<Settlement> {
     let current: LifecycleView | undefined
+    let record: LifecycleRecord | undefined
     try {
-      current = await view(memberGuid)
+      const entry = lives.live.get(memberGuid)
+      current = entry && lives.viewOf(entry)
+      if (!current) {
+        record = await store.get(memberGuid)
+        current = record && viewOfRecord(record)
+      }
     } catch (error) {
       if (isStoreError(error, 'corrupt')) {
         const done = waiters.wait(memberGuid)
@@ -242,7 +314,7 @@ export function createDriver(deps: DriverDeps): Driver {
     }
     if (!current || current.status === 'done') return { view: current }
     const isLive = busyHere(memberGuid)
-    if (current.status === 'waiting' && current.prompt && !isLive) {
+    if (current.status === 'waiting' && current.prompt && !isLive && !heldElsewhere(record, clock.now())) {
       // Parked on the user: settled, unless its deadline has passed (then it is about to end).
       const wakeAt = current.wakeAt ?? clock.now()
       if (wakeAt > clock.now()) return { view: current }
@@ -296,6 +368,7 @@ export function createDriver(deps: DriverDeps): Driver {
     withLive,
     view,
     gate,
+    whenFree: () => (runsHere ? limiter.whenFree() : Promise.resolve()),
     renewAll() {
       for (const entry of lives.live.values()) void renew(entry)
     },

@@ -5,6 +5,13 @@
 export interface Limiter {
   /** Run `task` when a slot is free; the slot is released when it settles. */
   run<T>(task: () => Promise<T>): Promise<T>
+  /**
+   * Takes a free slot now, when one is free and nobody waits: returns its release (idempotent), else
+   * undefined. For work that holds its slot past a promise (a live lifecycle until it leaves memory).
+   */
+  tryAcquire(): (() => void) | undefined
+  /** Resolves once a slot is free and nobody waits for one (at once when that holds now). */
+  whenFree(): Promise<void>
   /** Tasks holding a slot now. */
   readonly active: number
   /** Tasks waiting for a slot. */
@@ -26,10 +33,15 @@ export function createLimiter(limit: number): Limiter {
   // A FIFO on an array with a moving head (O(1) per task; `shift()` is O(n) on a long queue, issue 15).
   let queue: Array<() => void> = []
   let head = 0
+  /** Callers of `whenFree` waiting for a slot to come free. */
+  let free: Array<() => void> = []
   const release = (): void => {
     const next = queue[head]
     if (next === undefined) {
       active -= 1
+      const ready = free
+      free = []
+      for (const resolve of ready) resolve()
       return
     }
     queue[head++] = undefined as never
@@ -51,6 +63,20 @@ export function createLimiter(limit: number): Limiter {
       } finally {
         release()
       }
+    },
+    tryAcquire() {
+      if (active >= limit || head < queue.length) return undefined
+      active += 1
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        release()
+      }
+    },
+    whenFree() {
+      if (active < limit && head === queue.length) return Promise.resolve()
+      return new Promise<void>((resolve) => free.push(resolve))
     },
     get active() {
       return active

@@ -10,10 +10,11 @@ import type { MemberLifecycle, MemberLifecycleActor, SubmitResult } from '../bri
 import type { SecretValue } from '../client/types.js'
 import { toErrorData } from '../domain/errors.js'
 import { isStoreError } from '../stores/errors.js'
-import type { LifecycleRecord, LifecycleStore } from '../stores/types.js'
+import type { HistoryInput, LifecycleRecord, LifecycleStore } from '../stores/types.js'
 import type { Ownership } from './ownership.js'
 import {
   awaitsUser,
+  isPassing,
   isQueued,
   statePath,
   storeStatus,
@@ -39,6 +40,10 @@ export interface Live {
   /** Provider calls and host events in flight: a busy lifecycle is never evicted. */
   busy: number
   lost: boolean
+  /** Provider calls answering a prompt now (the prompt is not parked while one runs). */
+  asking: number
+  /** History entries waiting to go with the next save (passing states, submissions). */
+  pending: HistoryInput[]
   /** When our lease on the member lapses, on the lifecycle clock. */
   leaseUntil: number
   release: () => void
@@ -145,8 +150,10 @@ export function createLives(deps: LiveDeps): Lives {
     if (!actor || entry.lost) return
     const now = clock.now()
     const state = statePath(snapshot.value)
-    const status = storeStatus(snapshot, now, evictAfterMs)
-    const stored = actor.getPersistedSnapshot()
+    const computed = storeStatus(snapshot, now, evictAfterMs)
+    // A prompt a provider is answering right now is not parked: stored `running`, so no other process
+    // takes it for a member waiting on its user. Stored `waiting` once the provider declines (ask).
+    const status = computed === 'waiting' && entry.asking > 0 && awaitsUser(snapshot) ? 'running' : computed
     const output = snapshot.status === 'done' ? (snapshot.output as LifecycleOutput) : undefined
     const outcome = output ? storedOutcome(entry, output) : undefined
     // Sticky until the next submission: a `needs…` outcome after an unanswered prompt is the deadline.
@@ -159,8 +166,16 @@ export function createLives(deps: LiveDeps): Lives {
       ...(outcome ? [{ type: 'outcome', at: now, data: outcome }] : []),
     ]
     if (changed) emit({ type: 'transition', ...entry.ref, state, connectionStatus })
+    // A passing state (its only side effect is a read) is not saved: a crash in it restores the last saved
+    // state, which leads to the same read. Its history goes with the next save (docs/decisions/0011).
+    if (status === 'running' && isPassing(state)) {
+      entry.pending.push(...history)
+      return
+    }
+    const stored = actor.getPersistedSnapshot()
     entry.chain = entry.chain.then(async () => {
       if (entry.lost) return
+      const entries = entry.pending.length === 0 ? history : [...entry.pending.splice(0), ...history]
       try {
         const update = {
           expectedVersion: entry.version,
@@ -172,7 +187,7 @@ export function createLives(deps: LiveDeps): Lives {
         const record = await store.save(
           entry.ref.memberGuid,
           { ...update, snapshot: stored, ...(outcome ? { outcome } : {}) },
-          history,
+          entries,
         )
         entry.version = record.version
       } catch (error) {
@@ -230,6 +245,7 @@ export function createLives(deps: LiveDeps): Lives {
         : options.mfa && (() => options.mfa!(full as typeof full & MfaRequiredEvent))
     if (!provider) return
     entry.busy += 1
+    entry.asking += 1
     // Called at once; a provider written in plain JS may return values (not a promise) or throw: both are
     // taken as its answer or its failure, never an uncaught TypeError.
     new Promise<Awaited<ReturnType<typeof provider>>>((resolve) => resolve(provider()))
@@ -246,7 +262,16 @@ export function createLives(deps: LiveDeps): Lives {
         (error: unknown) =>
           emit({ type: 'error', memberGuid: entry.ref.memberGuid, error: toErrorData(error) }),
       )
-      .finally(() => unbusy(entry))
+      .finally(() => {
+        entry.asking -= 1
+        const actor = entry.actor
+        // Declined, refused or failed: the lifecycle now waits on its user; store that before any eviction.
+        if (entry.asking === 0 && actor && !entry.lost && live.get(entry.ref.memberGuid) === entry) {
+          const now = actor.getSnapshot()
+          if (now.status === 'active' && awaitsUser(now)) persist(entry, now)
+        }
+        unbusy(entry)
+      })
   }
 
   function recordSubmission(
@@ -258,10 +283,16 @@ export function createLives(deps: LiveDeps): Lives {
     const data = { kind, guids: values.map((v) => v.guid), accepted: r.accepted }
     const entry = live.get(memberGuid)
     if (entry && r.accepted) entry.awaitingUser = false
-    const write = () =>
-      store.append(memberGuid, [{ type: 'submitted', at: clock.now(), data }]).then(() => undefined)
-    if (entry) entry.chain = entry.chain.then(write, write).catch(() => undefined)
-    else void write().catch(() => undefined)
+    const submitted = { type: 'submitted', at: clock.now(), data }
+    if (!entry) return void store.append(memberGuid, [submitted]).catch(() => undefined)
+    // It goes with the save of the state the submission led to (queued already); appended on its own only
+    // when no save took it (issue 15: one write fewer per submission).
+    entry.pending.push(submitted)
+    const flush = () => {
+      if (entry.lost || entry.pending.length === 0) return
+      return store.append(memberGuid, entry.pending.splice(0)).then(() => undefined)
+    }
+    entry.chain = entry.chain.then(flush, flush).catch(() => undefined)
   }
 
   function unbusy(entry: Live) {
@@ -280,6 +311,8 @@ export function createLives(deps: LiveDeps): Lives {
       awaitingUser: viewOfRecord(record).prompt !== undefined,
       busy: pinned ? 1 : 0,
       lost: false,
+      pending: [],
+      asking: 0,
       leaseUntil,
       release,
       unsubscribe: () => undefined,
@@ -313,11 +346,12 @@ export function createLives(deps: LiveDeps): Lives {
       onCredentials.unsubscribe()
       onMfa.unsubscribe()
     }
-    // The first snapshot of a started actor is not always delivered to a late subscriber: store it now.
-    persist(entry, actor.getSnapshot())
     // A restored lifecycle waiting on the user does not emit its prompt again (entry actions do not re-run).
+    // Asked before the first save, so a provider answering it keeps it stored as running (see persist).
     const restoredPrompt = queued ? undefined : promptOf(actor.getSnapshot())
     if (restoredPrompt) ask(entry, restoredPrompt)
+    // The first snapshot of a started actor is not always delivered to a late subscriber: store it now.
+    persist(entry, actor.getSnapshot())
     return entry
   }
 

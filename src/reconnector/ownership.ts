@@ -25,6 +25,8 @@ export interface Ownership {
   readonly holder: string
   /** Takes (or renews) the member's lease; takes over one held by a provably gone instance of our owner. */
   acquire(memberGuid: string, now: number): Promise<LeaseResult>
+  /** Registers this instance in the store, once: needed before a lease taken by `store.create`. */
+  register(): Promise<void>
   /** Drops our lease on the member (no-op when we do not hold it). */
   release(memberGuid: string): Promise<void>
   /** Forgets this instance in the store (a clean close: nobody needs to check it is gone). */
@@ -101,6 +103,7 @@ export function createOwnership(store: LifecycleStore, options: OwnershipOptions
       }
       return { held: false, leaseUntil: record?.leaseUntil ?? null }
     },
+    register,
     release: (memberGuid) => store.release(memberGuid, holder),
     async close() {
       if (registered) await store.removeInstance(holder)

@@ -27,6 +27,24 @@ export function isQueued(snapshot: unknown): snapshot is QueuedSnapshot {
   return typeof snapshot === 'object' && snapshot !== null && 'queued' in snapshot
 }
 
+/**
+ * States whose only side effect is a read of MX (a member, its credentials or challenges, an OAuth URI):
+ * not saved on their own (issue 15). A crash in one restores the last saved state, from which the
+ * lifecycle makes the same read again; no write and no wait is ever skipped (docs/decisions/0011).
+ */
+const PASSING_STATES: ReadonlySet<string> = new Set([
+  'loadingMember',
+  'credentials.listing',
+  'mfa.listing',
+  'waitingOnJob.reading',
+  'fetchingOAuthUri',
+])
+
+/** True for a state that is not saved on its own (see `PASSING_STATES`). */
+export function isPassing(state: string): boolean {
+  return PASSING_STATES.has(state)
+}
+
 /** `{ credentials: 'awaiting' }` → `credentials.awaiting`. */
 export function statePath(value: unknown): string {
   if (typeof value === 'string') return value

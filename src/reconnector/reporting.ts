@@ -26,6 +26,11 @@ export interface ReportingDeps {
 
 type OnProgress = ((progress: SweepProgress) => void) | undefined
 
+/** At most this many sweep members are being begun (created) at once. */
+const MAX_BEGINS = 64
+/** The sweep's start loop yields to the event loop every this many members. */
+const YIELD_EVERY = 64
+
 /**
  * Reporting: sweeps and `resumeAll` (reconnector.md, Parts). A sweep journals its members in the store
  * before it runs any of them, so `resumeAll` can finish it after a crash; each waits until every member
@@ -66,34 +71,62 @@ export function createReporting(deps: ReportingDeps): Reporting {
   }
 
   /**
-   * Starts (or joins) each member. One member's failure is that member's line, never the sweep's: a row
-   * that cannot be read is quarantined, a store failure or a close ends only its wait.
+   * Starts (or joins) one member. Its failure is that member's line, never the sweep's: a row that cannot
+   * be read is quarantined, a store failure or a close ends only its wait. Undefined: settle as usual.
    */
-  async function beginAll(members: readonly MemberRef[], since: number, answerNow: boolean) {
-    const early = new Map<string, Settlement>()
-    for (const member of members) {
-      try {
-        await driver.begin(member, { since, answerNow })
-      } catch (error) {
-        const guid = member.memberGuid
-        if (isStoreError(error, 'corrupt')) {
-          lives.quarantine(guid, error.message)
-          early.set(guid, { view: undefined, quarantined: error.message })
-        } else {
-          deps.emit({ type: 'error', memberGuid: guid, error: toErrorData(error) })
-          const refused = error instanceof ReconnectorError ? error.reason : undefined
-          const reason = refused === 'closed' || refused === 'notFound' ? refused : 'storeError'
-          early.set(guid, { view: undefined, reason })
-        }
+  async function beginOne(
+    member: MemberRef,
+    since: number,
+    answerNow: boolean,
+  ): Promise<Settlement | undefined> {
+    try {
+      await driver.begin(member, { since, answerNow })
+      return undefined
+    } catch (error) {
+      const guid = member.memberGuid
+      if (isStoreError(error, 'corrupt')) {
+        lives.quarantine(guid, error.message)
+        return { view: undefined, quarantined: error.message }
       }
+      deps.emit({ type: 'error', memberGuid: guid, error: toErrorData(error) })
+      const refused = error instanceof ReconnectorError ? error.reason : undefined
+      const reason = refused === 'closed' || refused === 'notFound' ? refused : 'storeError'
+      return { view: undefined, reason }
     }
-    return early
+  }
+
+  /**
+   * The sweep's start loop (issue 15): each member is begun once a concurrency slot is free, so it runs
+   * off its own create (no queued row read back later), at most `MAX_BEGINS` creates in flight, and the
+   * loop yields to the event loop every `YIELD_EVERY` members so a 100,000-member start never stalls I/O.
+   * `settlementOf` answers each member's settlement as soon as it is begun.
+   */
+  function startPaced(members: readonly MemberRef[], since: number) {
+    const begun = new Map<string, Promise<Settlement | undefined>>()
+    const ready = new Map<string, (s: Settlement | undefined) => void>()
+    for (const m of members)
+      begun.set(m.memberGuid, new Promise((resolve) => ready.set(m.memberGuid, resolve)))
+    const loop = (async () => {
+      const inFlight = new Set<Promise<void>>()
+      for (let i = 0; i < members.length; i++) {
+        await driver.whenFree()
+        if (inFlight.size >= MAX_BEGINS) await Promise.race(inFlight)
+        if (i % YIELD_EVERY === YIELD_EVERY - 1) await new Promise((resolve) => setImmediate(resolve))
+        const member = members[i]!
+        const one = beginOne(member, since, false).then(ready.get(member.memberGuid))
+        inFlight.add(one)
+        void one.then(() => inFlight.delete(one))
+      }
+      await Promise.all(inFlight)
+    })()
+    const settlementOf = async (guid: string) => (await begun.get(guid)!) ?? driver.settle(guid)
+    return { loop, settlementOf }
   }
 
   /** Waits for every member to settle, with progress, and builds the report. */
   async function settleAll(
     guids: readonly string[],
-    early: ReadonlyMap<string, Settlement>,
+    settlementOf: (guid: string) => Promise<Settlement>,
     failures: readonly { userId: string; error: ErrorData }[],
     started: number,
     onProgress: OnProgress,
@@ -103,7 +136,7 @@ export function createReporting(deps: ReportingDeps): Reporting {
     onProgress?.({ total, settled: 0 })
     const settlements = await Promise.all(
       guids.map(async (guid) => {
-        const s = early.get(guid) ?? (await driver.settle(guid))
+        const s = await settlementOf(guid)
         count += 1
         onProgress?.({ total, settled: count })
         return s
@@ -136,8 +169,10 @@ export function createReporting(deps: ReportingDeps): Reporting {
       // The intent first: a crash from here on leaves a sweep `resumeAll` finishes.
       await store.openSweep(journal)
       const report = await reporting(guids, async () => {
-        const early = await beginAll(members, started, false)
-        return settleAll(guids, early, listed.failures, started, onProgress)
+        const { loop, settlementOf } = startPaced(members, started)
+        const done = await settleAll(guids, settlementOf, listed.failures, started, onProgress)
+        await loop
+        return done
       })
       await store.closeSweep(journal.id).catch(() => undefined)
       return report
@@ -164,14 +199,15 @@ export function createReporting(deps: ReportingDeps): Reporting {
       const report = await reporting(guids, async () => {
         const early = new Map<string, Settlement>()
         for (const [guid, member] of members) {
-          const one = await beginAll([member], since.get(guid)!, true)
-          for (const [g, s] of one) early.set(g, s)
+          const one = await beginOne(member, since.get(guid)!, true)
+          if (one) early.set(guid, one)
         }
         for (const guid of others) {
           // Unfinished rows: read through the driver (a corrupt one is quarantined by its settle).
           await driver.wake(guid, true)
         }
-        return settleAll(guids, early, [], started, onProgress)
+        const settlementOf = async (guid: string) => early.get(guid) ?? driver.settle(guid)
+        return settleAll(guids, settlementOf, [], started, onProgress)
       })
       for (const journal of journals) await store.closeSweep(journal.id).catch(() => undefined)
       return report

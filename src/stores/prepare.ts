@@ -75,7 +75,14 @@ export function prepareCreate(
   const held =
     leased === undefined
       ? undefined
-      : prepareAcquire(memberGuid, leased.owner, leased.leaseMs, now, 'lease.owner', 'lease.leaseMs')
+      : prepareAcquire(
+          memberGuid,
+          leased.owner,
+          leased.leaseMs,
+          leased.now ?? now,
+          'lease.owner',
+          'lease.leaseMs',
+        )
   return {
     owner: held?.owner ?? null,
     leaseUntil: held?.until ?? null,

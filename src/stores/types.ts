@@ -60,8 +60,10 @@ export interface NewLifecycleRecord {
 export interface CreateLease {
   /** The lease holder (a process / worker id). */
   readonly owner: string
-  /** The lease runs until the store's clock + `leaseMs`. */
+  /** The lease runs until `now` + `leaseMs`. */
   readonly leaseMs: number
+  /** When the lease starts (epoch ms), as `acquire`'s `now`. Default: the store's clock. */
+  readonly now?: number
 }
 
 /**

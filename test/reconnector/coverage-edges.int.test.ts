@@ -204,7 +204,8 @@ describe('saves refused and leases not given back', () => {
     const store: LifecycleStore = {
       ...inner,
       save: async (memberGuid, update, history) => {
-        if (memberGuid === m.memberGuid && update.status === 'running' && !moved) {
+        // The save of the credential update (a prompt a provider answers is stored running too: decisions/0011).
+        if (memberGuid === m.memberGuid && update.state === 'credentials.updating' && !moved) {
           moved = true
           sentBefore = requests(memberGuid).length
           // Someone else writes the row (no owner check) just before the save of the credential update.

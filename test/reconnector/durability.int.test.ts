@@ -119,9 +119,15 @@ describe('every waiter resolves (issue 11 item 2)', () => {
     await inner.close()
   })
 
-  it('a store that rejects acquire: sweep resolves and reports the member with why', async () => {
+  it('a store that cannot lease (acquire, create with a lease): sweep resolves and reports the member with why', async () => {
     const inner = sqliteStore(dbPath())
-    const failing: LifecycleStore = { ...inner, acquire: () => Promise.reject(new Error('locked')) }
+    const failing: LifecycleStore = {
+      ...inner,
+      acquire: () => Promise.reject(new Error('locked')),
+      // A new member is leased by its own create when a slot is free (decisions/0011).
+      create: (record, history, lease) =>
+        lease ? Promise.reject(new Error('locked')) : inner.create(record, history),
+    }
     const { r } = make(failing)
     const members = seed('noacquire', 2)
     const report = await r.sweep({ members })

@@ -76,18 +76,18 @@ describe('store failures while beginning and settling', () => {
       userId: `fb-${u}`,
       memberGuid: seedDenied(env.sim, `fb-${u}`),
     }))
+    const corrupt = (guid: string) =>
+      Promise.reject(new StoreError({ reason: 'corrupt', message: 'row is not JSON', memberGuid: guid }))
+    // The unreadable row exists: `create` returns it (created: false), so it fails to read it as `get` does.
     const store: LifecycleStore = {
       ...inner,
-      create: (rec, history) =>
+      create: (rec, history, lease) =>
         rec.memberGuid === unwritable!.memberGuid
           ? Promise.reject(ioError(rec.memberGuid))
-          : inner.create(rec, history),
-      get: (guid) =>
-        guid === unreadable!.memberGuid
-          ? Promise.reject(
-              new StoreError({ reason: 'corrupt', message: 'row is not JSON', memberGuid: guid }),
-            )
-          : inner.get(guid),
+          : rec.memberGuid === unreadable!.memberGuid
+            ? corrupt(rec.memberGuid)
+            : inner.create(rec, history, lease),
+      get: (guid) => (guid === unreadable!.memberGuid ? corrupt(guid) : inner.get(guid)),
     }
     const { r, events } = make(store, { credentials: (p) => Promise.resolve(good(p.fields)) })
     await expect(r.start(unwritable!)).rejects.toMatchObject({ _tag: 'StoreError', reason: 'io' })

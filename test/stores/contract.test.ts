@@ -67,6 +67,9 @@ describe.each(storeKinds(dir))('$name store contract', (kind) => {
       // Held: another owner cannot take it before it lapses; the holder renews.
       expect(await store.acquire('MBR-1', 'worker-b/1', 60_000)).toBe(false)
       expect(await store.acquire('MBR-1', 'worker-a/1', 60_000)).toBe(true)
+      // `now` sets the lease's start, as acquire's does.
+      const other = await store.create(newRecord('MBR-2'), [], { owner: 'w/2', leaseMs: 10, now: 500 })
+      expect(other.record).toMatchObject({ owner: 'w/2', leaseUntil: 510 })
     })
 
     it('takes no lease when the record already exists', async () => {
