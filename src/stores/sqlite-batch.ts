@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 
-// Group commit for the SQLite store (issue 15, docs/decisions/0010-store-write-path.md): every operation
+// Group commit for the SQLite store (issue 15, docs/decisions/0011-store-write-path.md): every operation
 // asked for during one event-loop turn runs in ONE write transaction, after the turn (setImmediate); each
 // promise settles only once that transaction has committed, so "stored before the side effect" still
 // holds for every caller. Operations run in the order they were asked for, reads included: a read asked
