@@ -10,10 +10,11 @@ const INT8_OID = 20
 
 /** Reads `bigint` as a JS number for this pool only (pg's global parsers stay untouched, e.g. for pg-boss). */
 const types = {
+  // pg reads results as text; a bigint is a validated safe integer, so Number() is exact.
   getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
-    oid === INT8_OID && format !== 'binary'
+    oid === INT8_OID
       ? (value: string) => Number(value)
-      : (pg.types.getTypeParser(oid, format ?? 'text') as unknown)) as typeof pg.types.getTypeParser,
+      : (pg.types.getTypeParser(oid, format) as unknown)) as typeof pg.types.getTypeParser,
 }
 
 /**
@@ -87,10 +88,10 @@ export function pgCode(error: unknown): string | undefined {
 
 /** A one-line reason, without the URL (pg's messages name hosts and users, never passwords). */
 export function pgReason(error: unknown): string {
+  // Connecting to a name with two addresses (localhost: ::1 and 127.0.0.1) fails with both: say the first.
   if (error instanceof AggregateError && error.errors.length > 0) return pgReason(error.errors[0])
-  const message = error instanceof Error ? error.message : ''
-  const firstLine = message.split('\n')[0]?.trim() ?? ''
-  return firstLine === '' ? (pgCode(error) ?? 'unknown error') : firstLine
+  const firstLine = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.trim()
+  return firstLine || 'unknown error'
 }
 
 /** A failure while connecting or migrating: `open` (or the `StoreError` already raised). */
@@ -113,26 +114,4 @@ export function ioError(where: string, error: unknown): StoreError {
     code: pgCode(error),
     message: `store ${where} failed: ${pgReason(error)}`,
   })
-}
-
-/** Runs `work` in one transaction on one pooled client (BEGIN / COMMIT, ROLLBACK on any throw). */
-export async function inTransaction<T>(
-  pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<T>,
-): Promise<T> {
-  const client = await pool.connect()
-  let broken = false
-  try {
-    await client.query('BEGIN')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true
-    })
-    throw error
-  } finally {
-    client.release(broken)
-  }
 }

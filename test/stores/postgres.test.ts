@@ -104,6 +104,9 @@ describe('postgresStore schema', () => {
     })
     await sql(`CREATE SCHEMA other_app; CREATE TABLE other_app.schema_version (id int)`)
     expect(await rejection(open({ schema: 'other_app' }).ready())).toMatchObject({ reason: 'schema' })
+    await sql(`CREATE SCHEMA named; CREATE TABLE named.schema_version (version bigint, app text, applied_at bigint);
+      INSERT INTO named.schema_version VALUES (1, 'another-app', 0)`)
+    expect(await rejection(open({ schema: 'named' }).ready())).toMatchObject({ reason: 'schema' })
     expect(await sql(`SELECT count(*)::int AS n FROM theirs.lifecycles`)).toEqual([{ n: 0 }])
   })
 
@@ -176,6 +179,25 @@ describe('postgresStore rows', () => {
     expect((await store.get('MBR-1'))?.wakeAt).toBe(2 ** 53 - 1)
   })
 
+  it('a failure in the database is io with its SQLSTATE, and writes nothing', async () => {
+    const store = open({ schema: 'failing' })
+    const { record } = await store.create(newRecord('MBR-1'))
+    await sql(`ALTER TABLE failing.lifecycles ADD CONSTRAINT no_forbidden CHECK (state <> 'forbidden')`)
+    const error = await rejection(
+      store.save('MBR-1', change(record, { state: 'forbidden' }), [{ type: 'x' }]),
+    )
+    expect(error).toMatchObject({ _tag: 'StoreError', reason: 'io', code: '23514' })
+    expect((error as StoreError).message).toMatch(/^store postgres:\/\/\S+ failed: .*no_forbidden/)
+    expect(await store.get('MBR-1')).toEqual(record)
+    expect(await store.history('MBR-1')).toEqual([])
+  })
+
+  it('journals a sweep without members', async () => {
+    const store = open()
+    await store.openSweep({ id: 'empty', holder: 'h', startedAt: 1, members: [] })
+    expect(await store.openSweeps()).toEqual([{ id: 'empty', holder: 'h', startedAt: 1, members: [] }])
+  })
+
   it("leaves pg's global type parsers alone (other pg users, e.g. pg-boss, keep bigint as text)", async () => {
     const store = open()
     await store.create(newRecord('MBR-1'))
@@ -195,18 +217,25 @@ describe('postgresStore connections', () => {
     expect(JSON.stringify(error)).not.toContain('not-a-real-pw')
     expect(await rejection(store.get('MBR-1'))).toMatchObject({ reason: 'open' })
     await store.close()
+    // localhost may be two addresses (::1 and 127.0.0.1): still one line, still no password.
+    const both = open({}, 'postgres://mx:not-a-real-pw@localhost:1/mx')
+    const twice = await rejection(both.ready())
+    expect(twice).toMatchObject({ reason: 'open', path: 'postgres://mx@localhost:1/mx' })
+    expect((twice as StoreError).message).toMatch(
+      /^cannot open store postgres:\/\/mx@localhost:1\/mx: .*ECONNREFUSED[^\n]*$/,
+    )
     expect(await rejection(store.get('MBR-1'))).toMatchObject({ reason: 'closed' })
   })
 
   it('refuses a URL that is not postgres://, without echoing it', () => {
-    for (const url of ['', 'mysql://u:pw@h/db', 'postgres:/nohost']) {
+    for (const url of ['', 'mysql://u:pw@h/db', 'postgres:/nohost', 'postgres://u:pw@[bad/db', undefined]) {
       let thrown: unknown
       try {
-        postgresStore(url)
+        postgresStore(url as string)
       } catch (error) {
         thrown = error
       }
-      expect(thrown, url).toMatchObject({ _tag: 'StoreError', reason: 'open' })
+      expect(thrown, String(url)).toMatchObject({ _tag: 'StoreError', reason: 'open' })
       expect(JSON.stringify(thrown)).not.toContain('pw@')
     }
   })
