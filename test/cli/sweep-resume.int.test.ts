@@ -46,8 +46,28 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** Runs the CLI as a child process and kills it (SIGKILL) once its progress shows the sweep started. */
-async function sweepAndKill(args: readonly string[]): Promise<string> {
+/** Resolves once every member has a stored lifecycle (read from the file the child writes, WAL). */
+async function waitUntilStored(db: string): Promise<void> {
+  const store = sqliteStore(db)
+  try {
+    // A generous bound (the child's start loop is paced): the wait ends on what the file shows, not a time.
+    const deadline = Date.now() + 90_000
+    for (;;) {
+      const records = await Promise.all(guids.map((g) => store.get(g)))
+      if (records.every((r) => r !== undefined)) return
+      if (Date.now() > deadline) throw new Error('the sweep never stored every member')
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    await store.close()
+  }
+}
+
+/**
+ * Runs the CLI as a child process and kills it (SIGKILL) once its progress shows the sweep started and
+ * every member's lifecycle is stored (the start loop is paced, so progress 0 of N comes first).
+ */
+async function sweepAndKill(args: readonly string[], db: string): Promise<string> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sweep', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -60,13 +80,14 @@ async function sweepAndKill(args: readonly string[]): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       printed += chunk.toString('utf8')
-      // Printed once every member was journalled and started (progress 0 of N).
+      // Printed once every member was journalled (progress 0 of N).
       if (/^sweep 0\/\d+/m.test(printed)) resolve()
     }
     child.stdout.on('data', onData)
     child.stderr.on('data', onData)
     void exited.then(() => reject(new Error(`the sweep exited before it was killed:\n${printed}`)))
   })
+  await waitUntilStored(db)
   child.kill('SIGKILL')
   // Wait until the process is reaped: only then is it provably gone.
   expect(await exited).toBe('SIGKILL')
@@ -78,7 +99,7 @@ describe('mx-reconnect sweep, killed and resumed', () => {
     const users = join(dir, 'users.json')
     writeFileSync(users, JSON.stringify(USERS))
     const db = join(dir, 'resume.db')
-    const printed = await sweepAndKill(['--users', users, '--store', `sqlite:${db}`])
+    const printed = await sweepAndKill(['--users', users, '--store', `sqlite:${db}`], db)
     expect(printed).toMatch(/^sweep 0\/6/m)
 
     // The dead run left every member unfinished, its leases held under the stable default owner.
