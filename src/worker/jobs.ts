@@ -82,3 +82,21 @@ export async function writeWakes(boss: PgBoss, queue: string, schema: string, wa
     [queue, keys, delays],
   )
 }
+
+/**
+ * Wake-up jobs due for longer than `olderThanMs` that no worker has taken yet (state `created`): more than
+ * zero for a while means no worker takes work from this database.
+ */
+export async function overdueWakes(
+  boss: PgBoss,
+  queue: string,
+  schema: string,
+  olderThanMs: number,
+): Promise<number> {
+  const result: { rows: Array<{ n: number }> } = await boss.getDb().executeSql(
+    `SELECT count(*)::int AS n FROM ${schema}.job
+      WHERE name = $1 AND state = 'created' AND start_after < now() - $2 * interval '1 millisecond'`,
+    [queue, olderThanMs],
+  )
+  return result.rows[0]?.n ?? 0
+}

@@ -11,7 +11,8 @@ import { useTestDatabase } from '../support/postgres.js'
 import { capture } from './demo-capture.js'
 
 // `mx-reconnect sweep --store postgres:URL` (issue 16) against the simulator on 127.0.0.1 port 0 and the
-// test run's real PostgreSQL: the same sweep as over SQLite, every lifecycle kept in the database.
+// test run's real PostgreSQL: the same sweep as over SQLite (run here with --run-here), every lifecycle kept
+// in the database.
 
 const database = useTestDatabase('cli_sweep')
 let sim: Simulator
@@ -59,7 +60,8 @@ describe('mx-reconnect sweep --store postgres:URL', () => {
     writeFileSync(users, JSON.stringify(USERS))
     const url = database()
     const password = decodeURIComponent(new URL(url).password)
-    const { code, c } = await sweep(['--users', users, '--store', `postgres:${url}`, '--json'])
+    // --run-here: this process is the worker (test/worker/sweep.int.test.ts hands them to worker processes).
+    const { code, c } = await sweep(['--users', users, '--store', `postgres:${url}`, '--run-here', '--json'])
     expect(code, c.all()).toBe(0)
     const report = JSON.parse(c.out[0] ?? '') as SweepReport
     expect(Object.fromEntries(report.members.map((m) => [m.memberGuid, m.outcome]))).toEqual(

@@ -22,6 +22,7 @@ import { countOf, formatCounts } from '../report/table.js'
 import { statelyInspectorFlag } from '../../inspect/stately.js'
 import { resolveSettings } from '../sweep/settings.js'
 import { openStore } from '../sweep/store-url.js'
+import { dispatchTo, type Dispatch } from '../sweep/dispatch.js'
 import { EXIT, exitCodeOf, fatalFailure } from '../sweep/exit-codes.js'
 import { resolveOwner } from '../sweep/owner.js'
 import { readUsersFile, type SweepTarget } from '../sweep/users-file.js'
@@ -36,6 +37,11 @@ member's outcome. Nobody answers prompts in a sweep: members that need their use
 are reported as awaitingUser and stay stored, waiting for the user. A user MX cannot find (deleted at MX)
 is a row of the report; every other user is still swept and stored.
 
+With --store postgres:URL the sweep hands its members to \`mx-reconnect worker\` processes on the same
+database: it stores each member and queues it for the workers, then reports as the members settle. It
+runs no lifecycle itself unless --run-here is given; when no worker takes the queued members it says so
+and keeps waiting (Ctrl+C leaves them queued for the workers; docs/scale-out.md).
+
 Users file: a JSON array of user ids, {"userIds": [...]}, {"members": [{"userId": "...", "memberGuid": "..."}]},
 or one user id per line.
 
@@ -46,7 +52,9 @@ Flags:
                       or memory: (nothing kept)
   --owner NAME        lease owner (default: derived from this host and the store path, so a run
                       restarted after a crash takes the dead run's leases back at once)
-  --concurrency C     lifecycles running at once (default 32)
+  --concurrency C     lifecycles running at once (default 32; with postgres:, in this process when
+                      --run-here is given)
+  --run-here          postgres: only: also run lifecycles in this process, as one more worker
   --json              print the sweep report as JSON on stdout
   --nexus-url URL     Nexus base URL       (or MX_NEXUS_URL)
   --sso-url URL       SSO base URL         (or MX_SSO_URL)
@@ -71,6 +79,7 @@ const FLAGS = {
   store: { type: 'string' },
   owner: { type: 'string' },
   concurrency: { type: 'string' },
+  'run-here': { type: 'boolean' },
   json: { type: 'boolean' },
   'nexus-url': { type: 'string' },
   'sso-url': { type: 'string' },
@@ -117,8 +126,12 @@ function checkFlags(flags: FlagValues<typeof FLAGS>) {
     throw new UsageError('--resume needs --store sqlite:PATH (memory: keeps nothing to resume)')
   }
   resolveOwner(flags.owner, undefined) // checks --owner
+  if (flags['run-here'] === true && !/^postgres(ql)?:/i.test(flags.store)) {
+    throw new UsageError('--run-here needs --store postgres:URL (other stores always run here)')
+  }
   return {
     resume,
+    runHere: flags['run-here'] === true,
     users: flags.users,
     store: flags.store,
     concurrency: intFlag('concurrency', flags.concurrency, 32, { min: 1, max: 10_000 }),
@@ -132,28 +145,47 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     ctx.out(USAGE)
     return EXIT.ok
   }
-  const { resume, users, store: storeUrl, concurrency, timeScale } = checkFlags(flags)
+  const { resume, users, store: storeUrl, concurrency, timeScale, runHere } = checkFlags(flags)
   const settings = resolveSettings(flags, ctx.env ?? process.env)
   const target: SweepTarget | undefined = users === undefined ? undefined : await readUsersFile(users)
 
   const inspector = await statelyInspectorFlag(flags.inspect)
-  const { store, description, path } = await openStore(storeUrl)
+  const { store, description, path, postgresUrl } = await openStore(storeUrl)
   let client: NexusClient | undefined
   let reconnector: Reconnector | undefined
+  // PostgreSQL: the members go to the workers through pg-boss (decision 0012).
+  let dispatch: Dispatch | undefined
   try {
     client = createNexusClient(settings)
     const counts: Record<string, number> = {}
+    if (postgresUrl !== undefined)
+      dispatch = dispatchTo(postgresUrl, { concurrency: runHere ? concurrency : 0, warn: ctx.err })
     reconnector = createReconnector({
       client,
       store,
       concurrency,
       owner: resolveOwner(flags.owner, path),
+      ...(dispatch === undefined
+        ? {}
+        : {
+            scheduler: dispatch.scheduler,
+            // Run here (--run-here) as a worker does: park a waiting lifecycle as a job.
+            evictAfterMs: Math.round(5_000 * timeScale),
+          }),
       ...(timeScale === 1 ? {} : { policy: { timeScale } }),
       ...(inspector ? { inspect: inspector.inspect } : {}),
       onEvent: (event) => {
         if (event.type === 'outcome') counts[event.output.outcome] = (counts[event.output.outcome] ?? 0) + 1
       },
     })
+    if (dispatch !== undefined) {
+      await dispatch.start()
+      ctx.err(
+        runHere
+          ? `sweep: members go to the workers on ${description} and run here too (concurrency ${concurrency})`
+          : `sweep: members go to the workers on ${description}; waiting for them to settle`,
+      )
+    }
     const progress = createProgress(ctx, resume ? 'resume' : 'sweep')
     let stopped = false
     const stop = ctx.waitForStop().then((signal) => {
@@ -172,7 +204,11 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     progress.finish()
     if ('stopped' in outcome) {
       const next =
-        path === undefined ? '' : `; finish it with mx-reconnect sweep --resume --store sqlite:${path}`
+        dispatch !== undefined
+          ? '; the workers go on with the queued members (mx-reconnect sweep --resume reports on them)'
+          : path === undefined
+            ? ''
+            : `; finish it with mx-reconnect sweep --resume --store sqlite:${path}`
       ctx.err(`stopped (${outcome.stopped}); every lifecycle's state is in the store (${description})${next}`)
       return EXIT.stopped
     }
@@ -205,7 +241,9 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     }
     return code
   } finally {
-    await reconnector?.close().catch(() => undefined)
+    const closeReconnector = async () => void (await reconnector?.close().catch(() => undefined))
+    if (dispatch !== undefined) await dispatch.close(closeReconnector).catch(() => undefined)
+    else await closeReconnector()
     await client?.close().catch(() => undefined)
     await store.close().catch(() => undefined)
     inspector?.stop()

@@ -14,6 +14,8 @@ export interface OpenedStore {
   readonly description: string
   /** The SQLite file's absolute path; undefined for `memory:` (nothing kept, nothing to resume). */
   readonly path?: string
+  /** The PostgreSQL URL of a `postgres:` store: its sweep hands members to the workers (decision 0012). */
+  readonly postgresUrl?: string
 }
 
 /**
@@ -53,7 +55,8 @@ export async function openStore(url: string): Promise<OpenedStore> {
       return { store: memoryStore(), description: 'memory (nothing is kept after this run)' }
     case 'postgres':
     case 'postgresql': {
-      const store = postgresStore(postgresUrlOf(url))
+      const postgresUrl = postgresUrlOf(url)
+      const store = postgresStore(postgresUrl)
       try {
         // Connect and migrate now: a wrong URL is one line before anything runs, not a failed sweep.
         await store.ready()
@@ -61,7 +64,7 @@ export async function openStore(url: string): Promise<OpenedStore> {
         await store.close()
         throw error
       }
-      return { store, description: `postgres:${store.description} (schema ${store.schema})` }
+      return { store, description: `postgres:${store.description} (schema ${store.schema})`, postgresUrl }
     }
     default:
       throw new UsageError('--store must be sqlite:PATH, postgres:URL or memory:')
