@@ -9,7 +9,18 @@ import { resolvePolicy, seedFrom, type LifecyclePolicy, type PolicyInput } from 
 // member read, the prompt being asked (labels, types, options — never values), counters, absolute
 // deadlines and the last error as plain data. It is what a host persists, so it is kept small.
 
-/** Input of one lifecycle: the partner's user id (it keys the session, §1) and the member. */
+/**
+ * Input of one lifecycle: the partner's user id (it keys the session, §1) and the member.
+ *
+ * @example
+ * ```ts
+ * const actor = createMemberLifecycle(client).start({
+ *   userId: 'partner-user-1',
+ *   memberGuid: 'MBR-1',
+ *   policy: { userResponseMs: 5 * 60_000 },
+ * } satisfies LifecycleInput)
+ * ```
+ */
 export interface LifecycleInput {
   readonly userId: string
   readonly memberGuid: string
@@ -18,7 +29,15 @@ export interface LifecycleInput {
   readonly seed?: number
 }
 
-/** The fields of the last member read the lifecycle decides on (§3.1). */
+/**
+ * The fields of the last member read the lifecycle decides on (§3.1).
+ *
+ * @example
+ * ```ts
+ * const member: MemberView | null = actor.getSnapshot().context.member
+ * if (member?.status === 'CHALLENGED' && !member.aggregating) console.log(member.message)
+ * ```
+ */
 export interface MemberView {
   /** `connection_status` as MX spells it (unknown statuses kept verbatim), or null for a member without credentials. */
   readonly status: string | null
@@ -28,7 +47,17 @@ export interface MemberView {
   readonly isOauth: boolean
 }
 
-/** An option of an OPTIONS / IMAGE_OPTIONS field or challenge (§6). */
+/**
+ * An option of an OPTIONS / IMAGE_OPTIONS field or challenge (§6).
+ *
+ * @example
+ * ```ts
+ * actor.on('mfa.required', ({ challenges }) => {
+ *   const options: readonly OptionPrompt[] = challenges[0]?.options ?? []
+ *   for (const option of options) console.log(option.label, option.value)
+ * })
+ * ```
+ */
 export interface OptionPrompt {
   readonly label: string | null
   readonly value: string | null
@@ -36,7 +65,21 @@ export interface OptionPrompt {
   readonly dataUri?: string
 }
 
-/** A credential field to ask the user for (§3.5). Never carries a value. */
+/**
+ * A credential field to ask the user for (§3.5). Never carries a value.
+ *
+ * @example
+ * ```ts
+ * actor.on('credentials.required', ({ fields }) => {
+ *   const form = fields.map((field: CredentialPrompt) => ({
+ *     guid: field.guid,
+ *     label: field.label ?? field.fieldName ?? 'value',
+ *     secret: field.type === 'PASSWORD',
+ *   }))
+ *   showForm(form)
+ * })
+ * ```
+ */
 export interface CredentialPrompt {
   readonly guid: string
   readonly label: string | null
@@ -48,7 +91,19 @@ export interface CredentialPrompt {
   readonly options?: readonly OptionPrompt[]
 }
 
-/** An MFA challenge to ask the user (§3.7, §6). */
+/**
+ * An MFA challenge to ask the user (§3.7, §6).
+ *
+ * @example
+ * ```ts
+ * actor.on('mfa.required', ({ challenges }) => {
+ *   for (const challenge of challenges as readonly ChallengePrompt[]) {
+ *     if (challenge.type === 'TEXT' || challenge.type === 'TOKEN') askText(challenge.guid, challenge.label)
+ *     else askChoice(challenge.guid, challenge.options ?? challenge.imageOptions ?? [])
+ *   }
+ * })
+ * ```
+ */
 export interface ChallengePrompt {
   readonly guid: string
   /** TEXT, TOKEN, OPTIONS, IMAGE_DATA, IMAGE_OPTIONS, or the raw type this version does not know. */
@@ -62,7 +117,15 @@ export interface ChallengePrompt {
   readonly issues?: readonly string[]
 }
 
-/** Attempts made so far (lifecycle.md, Output). */
+/**
+ * Attempts made so far (lifecycle.md, Output).
+ *
+ * @example
+ * ```ts
+ * const attempts: Attempts = actor.getSnapshot().context.attempts
+ * console.log(`${attempts.credentials} credential updates, ${attempts.mfa} MFA rounds`)
+ * ```
+ */
 export interface Attempts {
   /** Credential updates MX answered, whose reply was lost (decisions/0007), or that a re-read shows took effect. */
   readonly credentials: number
@@ -75,7 +138,16 @@ export interface Attempts {
   readonly service: number
 }
 
-/** Why a submission was refused without being sent (lifecycle.md, credentials.awaiting). */
+/**
+ * Why a submission was refused without being sent (lifecycle.md, credentials.awaiting).
+ *
+ * @example
+ * ```ts
+ * const result = lifecycle.submitCredentials(actor, [{ guid: 'CRD-1', value: '' }])
+ * const refused: ValidationError | undefined = result.validation
+ * if (refused?.reason === 'emptyValue') askAgain(refused.guids)
+ * ```
+ */
 export interface ValidationError {
   readonly reason: 'noSubmission' | 'duplicateGuid' | 'unknownGuid' | 'emptyValue' | 'missingField'
   readonly guids: readonly string[]
@@ -86,6 +158,12 @@ export interface ValidationError {
  * counts as an attempt when MX answers it, or, after a restore lost the answer, when a re-read shows it
  * took effect (lifecycle.md, Restore: "was the job started?"), so a restore neither loses nor double-counts
  * an attempt.
+ *
+ * @example
+ * ```ts
+ * const pending: PendingTrigger | null = actor.getSnapshot().context.pending
+ * if (pending?.kind === 'resume') console.log('MFA answers sent, waiting for MX to confirm')
+ * ```
  */
 export interface PendingTrigger {
   readonly kind: 'update' | 'resume' | 'aggregate'
@@ -95,7 +173,15 @@ export interface PendingTrigger {
   readonly challengeGuids?: readonly string[]
 }
 
-/** The step a retry re-enters after `backingOff`. */
+/**
+ * The step a retry re-enters after `backingOff`.
+ *
+ * @example
+ * ```ts
+ * const step: RetryStep | null = actor.getSnapshot().context.retryStep
+ * if (actor.getSnapshot().matches('backingOff')) console.log(`retrying ${step} soon`)
+ * ```
+ */
 export type RetryStep =
   | 'loadingMember'
   | 'listingCredentials'
@@ -105,7 +191,15 @@ export type RetryStep =
   | 'aggregating'
   | 'polling'
 
-/** The machine's context. Every field is JSON data; times are epoch ms of the machine's clock. */
+/**
+ * The machine's context. Every field is JSON data; times are epoch ms of the machine's clock.
+ *
+ * @example
+ * ```ts
+ * const context: LifecycleContext = actor.getSnapshot().context
+ * if (context.wakeAt !== null) console.log(`next step at ${new Date(context.wakeAt).toISOString()}`)
+ * ```
+ */
 export interface LifecycleContext {
   readonly userId: string
   readonly memberGuid: string

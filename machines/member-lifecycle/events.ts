@@ -9,46 +9,103 @@ import type { LifecycleOutput } from './outcomes.js'
 // entry, the guid and whether the value is empty, which is all validation needs (decisions/0003).
 // ---------------------------------------------------------------------------------------------------
 
-/** One submitted entry, without its value. */
+/**
+ * One submitted entry, without its value.
+ *
+ * @example
+ * ```ts
+ * // What the machine sees of `submitCredentials(actor, [{ guid: 'CRD-1', value: 'mxuser' }])`:
+ * const entry: SubmittedEntry = { guid: 'CRD-1', empty: false }
+ * ```
+ */
 export interface SubmittedEntry {
   readonly guid: string
   /** True when the value the user gave is the empty string. */
   readonly empty: boolean
 }
 
-/** Credentials the user gave (values held in the vault under `submissionId`). */
+/**
+ * Credentials the user gave (values held in the vault under `submissionId`).
+ *
+ * @example
+ * ```ts
+ * // lifecycle.submitCredentials(actor, values) puts the values in its vault and sends the machine only:
+ * const event: CredentialsSubmitEvent = { type: 'credentials.submit', submissionId, credentials: [{ guid: 'CRD-1', empty: false }] }
+ * ```
+ */
 export interface CredentialsSubmitEvent {
   readonly type: 'credentials.submit'
   readonly submissionId: string
   readonly credentials: readonly SubmittedEntry[]
 }
 
-/** MFA answers the user gave (values held in the vault under `submissionId`). */
+/**
+ * MFA answers the user gave (values held in the vault under `submissionId`).
+ *
+ * @example
+ * ```ts
+ * // lifecycle.submitMfa(actor, answers) puts the answers in its vault and sends the machine only:
+ * const event: MfaSubmitEvent = { type: 'mfa.submit', submissionId, answers: [{ guid: 'CHL-1', empty: false }] }
+ * ```
+ */
 export interface MfaSubmitEvent {
   readonly type: 'mfa.submit'
   readonly submissionId: string
   readonly answers: readonly SubmittedEntry[]
 }
 
-/** A decoded MX webhook (§8.2, `schemas.webhook`). */
+/**
+ * A decoded MX webhook (§8.2, `schemas.webhook`).
+ *
+ * @example
+ * ```ts
+ * // lifecycle.webhook(actor, body) decodes MX's body and sends:
+ * const event: MemberWebhookEvent = { type: 'member.webhook', payload: schemas.webhook.parse(body) }
+ * ```
+ */
 export interface MemberWebhookEvent {
   readonly type: 'member.webhook'
   readonly payload: Webhook
 }
 
-/** The host gives up on this lifecycle. */
+/**
+ * The host gives up on this lifecycle.
+ *
+ * @example
+ * ```ts
+ * const cancel: CancelEvent = { type: 'cancel' }
+ * actor.send(cancel) // the lifecycle ends with outcome 'cancelled'
+ * ```
+ */
 export interface CancelEvent {
   readonly type: 'cancel'
 }
 
-/** Every event a host may send. */
+/**
+ * Every event a host may send.
+ *
+ * @example
+ * ```ts
+ * const events: LifecycleEvent[] = [{ type: 'cancel' }]
+ * for (const event of events) actor.send(event)
+ * ```
+ */
 export type LifecycleEvent = CredentialsSubmitEvent | MfaSubmitEvent | MemberWebhookEvent | CancelEvent
 
 // ---------------------------------------------------------------------------------------------------
 // Machine → host emitted events (XState `emit`). Non-secret data only.
 // ---------------------------------------------------------------------------------------------------
 
-/** The user must give credentials for these fields before `deadline`. */
+/**
+ * The user must give credentials for these fields before `deadline`.
+ *
+ * @example
+ * ```ts
+ * actor.on('credentials.required', (event: CredentialsRequiredEvent) => {
+ *   notifyUser(event.memberGuid, event.fields, new Date(event.deadline))
+ * })
+ * ```
+ */
 export interface CredentialsRequiredEvent {
   readonly type: 'credentials.required'
   readonly memberGuid: string
@@ -58,7 +115,17 @@ export interface CredentialsRequiredEvent {
   readonly attempt: number
 }
 
-/** The user must answer these challenges before `deadline`. */
+/**
+ * The user must answer these challenges before `deadline`.
+ *
+ * @example
+ * ```ts
+ * actor.on('mfa.required', (event: MfaRequiredEvent) => {
+ *   if (event.round > 1) console.log('MX asks again')
+ *   notifyUser(event.memberGuid, event.challenges, new Date(event.deadline))
+ * })
+ * ```
+ */
 export interface MfaRequiredEvent {
   readonly type: 'mfa.required'
   readonly memberGuid: string
@@ -68,13 +135,27 @@ export interface MfaRequiredEvent {
   readonly round: number
 }
 
-/** The lifecycle ended. */
+/**
+ * The lifecycle ended.
+ *
+ * @example
+ * ```ts
+ * actor.on('outcome', ({ output }: OutcomeEvent) => console.log(output.memberGuid, output.outcome))
+ * ```
+ */
 export interface OutcomeEvent {
   readonly type: 'outcome'
   readonly output: LifecycleOutput
 }
 
-/** Every event the machine emits. */
+/**
+ * Every event the machine emits.
+ *
+ * @example
+ * ```ts
+ * actor.on('*', (event: LifecycleEmitted) => audit.record(event.type))
+ * ```
+ */
 export type LifecycleEmitted = CredentialsRequiredEvent | MfaRequiredEvent | OutcomeEvent
 
 // ---------------------------------------------------------------------------------------------------
@@ -83,7 +164,14 @@ export type LifecycleEmitted = CredentialsRequiredEvent | MfaRequiredEvent | Out
 // `ServiceFailure`, which is plain data.
 // ---------------------------------------------------------------------------------------------------
 
-/** Which member, in whose session (§1). */
+/**
+ * Which member, in whose session (§1).
+ *
+ * @example
+ * ```ts
+ * const request: MemberRequest = { userId: 'partner-user-1', memberGuid: 'MBR-1' }
+ * ```
+ */
 export interface MemberRequest {
   readonly userId: string
   readonly memberGuid: string
@@ -92,48 +180,127 @@ export interface MemberRequest {
 /**
  * Input of `readMember`. `notBeforeIfRerun` matters only when the read is re-run after a restore: the
  * interrupted read may have reached MX, so a re-run must not read before this time (invariant 3).
+ *
+ * @example
+ * ```ts
+ * const readMember = fromPromise<MemberRead, ReadMemberInput>(async ({ input, signal }) => ({
+ *   member: await client.readMember({ ...input, signal }),
+ *   at: Date.now(),
+ * }))
+ * ```
  */
 export interface ReadMemberInput extends MemberRequest {
   readonly notBeforeIfRerun?: number
 }
 
-/** Input of `updateMember` / `resumeAggregation`: a handle to values held outside the machine. */
+/**
+ * Input of `updateMember` / `resumeAggregation`: a handle to values held outside the machine.
+ *
+ * @example
+ * ```ts
+ * const updateMember = fromPromise<Triggered, SubmissionRequest>(async ({ input, signal }) => {
+ *   const credentials = vault.checkout(input.submissionId) ?? []
+ *   return { member: await client.updateMember({ ...input, credentials, signal }), at: Date.now() }
+ * })
+ * ```
+ */
 export interface SubmissionRequest extends MemberRequest {
   readonly submissionId: string
 }
 
-/** Input of `wait`: resolve at (or after) this absolute time. */
+/**
+ * Input of `wait`: resolve at (or after) this absolute time.
+ *
+ * @example
+ * ```ts
+ * const wait = fromPromise<Stamped, WaitInput>(async ({ input, signal }) => {
+ *   await systemClock.sleep(Math.max(0, input.until - Date.now()), signal)
+ *   return { at: Date.now() }
+ * })
+ * ```
+ */
 export interface WaitInput {
   readonly until: number
 }
 
-/** A time stamp: when the result was observed. */
+/**
+ * A time stamp: when the result was observed.
+ *
+ * @example
+ * ```ts
+ * const observed: Stamped = { at: Date.now() } // every actor result says when it was seen
+ * ```
+ */
 export interface Stamped {
   readonly at: number
 }
 
-/** Output of `readMember`: the member as MX returned it. */
+/**
+ * Output of `readMember`: the member as MX returned it.
+ *
+ * @example
+ * ```ts
+ * const read: MemberRead = { member: await client.readMember({ userId, memberGuid }), at: Date.now() }
+ * ```
+ */
 export interface MemberRead extends Stamped {
   readonly member: Member
 }
-/** Output of `listCredentials`: the institution's credential fields. */
+/**
+ * Output of `listCredentials`: the institution's credential fields.
+ *
+ * @example
+ * ```ts
+ * const read: CredentialsRead = { fields: await client.listMemberCredentials({ userId, memberGuid }), at: Date.now() }
+ * ```
+ */
 export interface CredentialsRead extends Stamped {
   readonly fields: readonly CredentialField[]
 }
-/** Output of `listChallenges`: the member's open MFA challenges. */
+/**
+ * Output of `listChallenges`: the member's open MFA challenges.
+ *
+ * @example
+ * ```ts
+ * const read: ChallengesRead = { challenges: await client.listMemberChallenges({ userId, memberGuid }), at: Date.now() }
+ * ```
+ */
 export interface ChallengesRead extends Stamped {
   readonly challenges: readonly Challenge[]
 }
-/** A trigger (update, resume, aggregate) was accepted. */
+/**
+ * A trigger (update, resume, aggregate) was accepted.
+ *
+ * @example
+ * ```ts
+ * const started: Triggered = { member: await client.aggregateMember({ userId, memberGuid }), at: Date.now() }
+ * ```
+ */
 export interface Triggered extends Stamped {
   readonly member?: Member | JobStart | undefined
 }
-/** Output of `fetchOAuthUri`: the OAuth window URL the user must open. */
+/**
+ * Output of `fetchOAuthUri`: the OAuth window URL the user must open.
+ *
+ * @example
+ * ```ts
+ * const window: OAuthUri = { uri: await client.oauthWindowUri({ userId, memberGuid }), at: Date.now() }
+ * ```
+ */
 export interface OAuthUri extends Stamped {
   readonly uri: string
 }
 
-/** Why an actor failed, as data: the error (`toErrorData`), its class (`classify`), and when. */
+/**
+ * Why an actor failed, as data: the error (`toErrorData`), its class (`classify`), and when.
+ *
+ * @example
+ * ```ts
+ * // How a custom actor rejects: plain data the machine stores and retries on.
+ * const failure: ServiceFailure = { _tag: 'ServiceFailure', at: Date.now(), error: toErrorData(error), errorClass: 'retry' }
+ * throw failure
+ * ```
+ */
 export interface ServiceFailure {
   readonly _tag: 'ServiceFailure'
   readonly at: number

@@ -492,5 +492,15 @@ export const memberLifecycleMachine = setup({
   },
 })
 
-/** The machine's type. */
+/**
+ * The machine's type.
+ *
+ * @example
+ * ```ts
+ * const machine: MemberLifecycleMachine = memberLifecycleMachine.provide({
+ *   actors: createLifecycleActors({ client, clock: systemClock, vault: createSecretVault({ clock: systemClock }) }),
+ * })
+ * const actor = createActor(machine, { input: { userId: 'u-1', memberGuid: 'MBR-1' } }).start()
+ * ```
+ */
 export type MemberLifecycleMachine = typeof memberLifecycleMachine

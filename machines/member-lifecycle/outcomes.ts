@@ -1,7 +1,16 @@
 import type { ErrorData } from '../../src/domain/errors.js'
 import type { Attempts, LifecycleContext } from './context.js'
 
-/** How a lifecycle ended (lifecycle.md, outcome table). */
+/**
+ * How a lifecycle ended (lifecycle.md, outcome table).
+ *
+ * @example
+ * ```ts
+ * function nextStep(outcome: Outcome): string {
+ *   return outcome === 'connected' ? 'nothing' : outcome.startsWith('needs') ? 'ask the user' : 'retry later'
+ * }
+ * ```
+ */
 export type Outcome =
   | 'connected'
   | 'needsCredentials'
@@ -35,7 +44,19 @@ export const OUTCOMES: readonly Outcome[] = [
   'failed',
 ]
 
-/** The machine's final output (lifecycle.md, Output). */
+/**
+ * The machine's final output (lifecycle.md, Output).
+ *
+ * @example
+ * ```ts
+ * actor.subscribe({
+ *   complete: () => {
+ *     const output: LifecycleOutput = actor.getSnapshot().output!
+ *     if (output.outcome === 'retryLater') schedule(output.memberGuid, output.retryAfter ?? 3_600_000)
+ *   },
+ * })
+ * ```
+ */
 export interface LifecycleOutput {
   readonly outcome: Outcome
   readonly memberGuid: string

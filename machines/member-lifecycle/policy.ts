@@ -1,7 +1,15 @@
 // The lifecycle's retry and time policy is data with a budget (architecture.md, house rule 6). Every
 // duration here is in the machine's clock (epoch ms as reported by the actors, docs/decisions/0002).
 
-/** Attempt budgets (lifecycle.md, Policy). */
+/**
+ * Attempt budgets (lifecycle.md, Policy).
+ *
+ * @example
+ * ```ts
+ * const attempts: AttemptBudgets = { credentials: 2, mfa: 3, service: 5 }
+ * const actor = lifecycle.start({ userId, memberGuid, policy: { attempts } })
+ * ```
+ */
 export interface AttemptBudgets {
   /** Credential updates sent before the outcome is `needsCredentials`. */
   readonly credentials: number
@@ -11,7 +19,15 @@ export interface AttemptBudgets {
   readonly service: number
 }
 
-/** The resolved policy kept in context (durations already multiplied by `timeScale`). */
+/**
+ * The resolved policy kept in context (durations already multiplied by `timeScale`).
+ *
+ * @example
+ * ```ts
+ * const policy: LifecyclePolicy = resolvePolicy({ timeScale: 0.01 })
+ * policy.pollFloorMs // 30: 3 s scaled for a simulator 100× faster than real time
+ * ```
+ */
 export interface LifecyclePolicy {
   /** Minimum gap between two member reads while waiting on a job, and before the first (§8.1: 3 s). */
   readonly pollFloorMs: number
@@ -37,7 +53,15 @@ export interface LifecyclePolicy {
   readonly webhookFallbackMs?: number
 }
 
-/** What a host may pass: every field optional, budgets separately. */
+/**
+ * What a host may pass: every field optional, budgets separately.
+ *
+ * @example
+ * ```ts
+ * const policy: PolicyInput = { userResponseMs: 5 * 60_000, attempts: { credentials: 1 } }
+ * const actor = lifecycle.start({ userId, memberGuid, policy })
+ * ```
+ */
 export type PolicyInput = Partial<Omit<LifecyclePolicy, 'attempts'>> & {
   readonly attempts?: Partial<AttemptBudgets>
 }
