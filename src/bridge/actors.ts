@@ -23,7 +23,15 @@ import type { SecretVault } from './vault.js'
 // actor's `signal` to the client, so leaving a state or stopping the actor aborts the request in flight
 // (invariant 8), stamps its result with the clock (decisions/0002), and rejects with a ServiceFailure.
 
-/** What the bridge's actors need. */
+/**
+ * What the bridge's actors need.
+ *
+ * @example
+ * ```ts
+ * const deps: LifecycleActorDeps = { client, clock: systemClock, vault: createSecretVault({ clock: systemClock }) }
+ * const machine = memberLifecycleMachine.provide({ actors: createLifecycleActors(deps) })
+ * ```
+ */
 export interface LifecycleActorDeps {
   readonly client: NexusClientApi
   readonly clock: LifecycleClock

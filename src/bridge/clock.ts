@@ -2,7 +2,17 @@
 // the bridge stamps every actor result with `clock.now()` and sleeps through `clock.sleep`. Tests pass a
 // simulated clock; the demo may pass a scaled one.
 
-/** The clock the lifecycle's actors read and sleep on. */
+/**
+ * The clock the lifecycle's actors read and sleep on.
+ *
+ * @example
+ * ```ts
+ * // A clock for tests: time moves only when the test says so.
+ * let now = 0
+ * const clock: LifecycleClock = { now: () => now, sleep: async (ms) => void (now += ms) }
+ * const lifecycle = createMemberLifecycle(client, { clock })
+ * ```
+ */
 export interface LifecycleClock {
   /** Epoch ms. */
   now(): number

@@ -15,10 +15,26 @@ import { createLifecycleActors } from './actors.js'
 import { systemClock, type LifecycleClock } from './clock.js'
 import { createSecretVault, type SecretVault } from './vault.js'
 
-/** A running member lifecycle. */
+/**
+ * A running member lifecycle.
+ *
+ * @example
+ * ```ts
+ * const actor: MemberLifecycleActor = lifecycle.start({ userId: 'u-1', memberGuid: 'MBR-1' })
+ * const saved = actor.getPersistedSnapshot() // JSON: store it, then lifecycle.restore(saved) elsewhere
+ * ```
+ */
 export type MemberLifecycleActor = Actor<MemberLifecycleMachine>
 
-/** What happened to a submission. */
+/**
+ * What happened to a submission.
+ *
+ * @example
+ * ```ts
+ * const result: SubmitResult = lifecycle.submitMfa(actor, [{ guid: 'CHL-1', value: '123456' }])
+ * if (!result.accepted) console.log(result.validation?.reason ?? 'the lifecycle was not waiting for answers')
+ * ```
+ */
 export interface SubmitResult {
   /** True when the machine took it and is sending it (update member / resume aggregation). */
   readonly accepted: boolean
@@ -29,6 +45,12 @@ export interface SubmitResult {
 /**
  * Host events as lifecycle.md writes them, values included. `MemberLifecycle.send` turns them into the
  * machine's secret-free events (docs/decisions/0003).
+ *
+ * @example
+ * ```ts
+ * const event: HostEvent = { type: 'credentials.submit', credentials: [{ guid: 'CRD-1', value: 'mxuser' }] }
+ * lifecycle.send(actor, event) // the values go to the vault; the machine gets a handle
+ * ```
  */
 export type HostEvent =
   | { readonly type: 'credentials.submit'; readonly credentials: readonly SecretValue[] }
@@ -36,7 +58,15 @@ export type HostEvent =
   | { readonly type: 'member.webhook'; readonly payload: unknown }
   | { readonly type: 'cancel' }
 
-/** Options of {@link createMemberLifecycle}. */
+/**
+ * Options of {@link createMemberLifecycle}.
+ *
+ * @example
+ * ```ts
+ * const options: MemberLifecycleOptions = { clock: systemClock, vault: createSecretVault({ clock: systemClock, ttlMs: 60_000 }) }
+ * const lifecycle = createMemberLifecycle(client, options)
+ * ```
+ */
 export interface MemberLifecycleOptions {
   /** Time source for stamps and waits (default: the system clock). */
   readonly clock?: LifecycleClock
@@ -44,7 +74,16 @@ export interface MemberLifecycleOptions {
   readonly vault?: SecretVault
 }
 
-/** The machine bound to a client, plus the host-side helpers that keep secrets out of events. */
+/**
+ * The machine bound to a client, plus the host-side helpers that keep secrets out of events.
+ *
+ * @example
+ * ```ts
+ * const lifecycle: MemberLifecycle = createMemberLifecycle(client)
+ * const actor = lifecycle.start({ userId: 'u-1', memberGuid: 'MBR-1' })
+ * actor.on('credentials.required', () => lifecycle.submitCredentials(actor, [{ guid: 'CRD-1', value: 'mxuser' }]))
+ * ```
+ */
 export interface MemberLifecycle {
   /** `memberLifecycleMachine` with its actors provided. Restore with `createActor(machine, { snapshot })`. */
   readonly machine: MemberLifecycleMachine

@@ -14,7 +14,16 @@ interface Entry {
   inUse: boolean
 }
 
-/** Holds submitted secrets between the host's submit and the request that sends them. */
+/**
+ * Holds submitted secrets between the host's submit and the request that sends them.
+ *
+ * @example
+ * ```ts
+ * const vault: SecretVault = createSecretVault({ clock: systemClock })
+ * const id = vault.deposit([{ guid: 'CRD-1', value: 'secret' }], actor.sessionId)
+ * vault.discard(id) // the value is gone from memory
+ * ```
+ */
 export interface SecretVault {
   /** Stores values for `owner` (an actor's session id); returns the submission id. */
   deposit(values: readonly SecretValue[], owner: string): string
@@ -29,7 +38,15 @@ export interface SecretVault {
   size(): number
 }
 
-/** Options of {@link createSecretVault}. */
+/**
+ * Options of {@link createSecretVault}.
+ *
+ * @example
+ * ```ts
+ * const options: SecretVaultOptions = { clock: systemClock, ttlMs: 5 * 60_000 }
+ * const vault = createSecretVault(options)
+ * ```
+ */
 export interface SecretVaultOptions {
   readonly clock: LifecycleClock
   /** How long an unsent submission is kept (default 15 minutes, the default user deadline). */

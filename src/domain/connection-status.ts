@@ -3,7 +3,14 @@
  * class the rest of the library acts on. Everything that branches on a status reads this table.
  */
 
-/** What the library does about a status, in one word. */
+/**
+ * What the library does about a status, in one word.
+ *
+ * @example
+ * ```ts
+ * const kind: StatusClass | 'unknown' = statusClass(toConnectionStatus('CHALLENGED')) // 'needsMfa'
+ * ```
+ */
 export type StatusClass =
   | 'connected'
   | 'transient'
@@ -14,7 +21,15 @@ export type StatusClass =
   | 'retryLater'
   | 'unrecoverable'
 
-/** One row of the table. */
+/**
+ * One row of the table.
+ *
+ * @example
+ * ```ts
+ * const row: StatusRow | undefined = STATUS_TABLE.find((r) => r.name === 'DENIED')
+ * row?.class // 'needsCredentials'
+ * ```
+ */
 export interface StatusRow {
   readonly name: KnownStatus
   readonly id: number
@@ -54,16 +69,40 @@ export const KNOWN_STATUSES = [
   'PENDING',
 ] as const
 
-/** A `connection_status` this version knows. */
+/**
+ * A `connection_status` this version knows.
+ *
+ * @example
+ * ```ts
+ * const status: KnownStatus = 'CONNECTED'
+ * if (isKnownStatus(raw)) console.log(statusId(raw)) // a KnownStatus has an id
+ * ```
+ */
 export type KnownStatus = (typeof KNOWN_STATUSES)[number]
 
-/** A `connection_status` this version does not know: kept, never dropped (house rule 5). */
+/**
+ * A `connection_status` this version does not know: kept, never dropped (house rule 5).
+ *
+ * @example
+ * ```ts
+ * const status = toConnectionStatus('SOME_NEW_STATUS')
+ * if (typeof status !== 'string') console.log(status.raw) // UnknownStatus keeps what MX sent
+ * ```
+ */
 export interface UnknownStatus {
   readonly _tag: 'UnknownStatus'
   readonly raw: string
 }
 
-/** A decoded `connection_status`: a known name, or the explicit unknown case carrying the raw string. */
+/**
+ * A decoded `connection_status`: a known name, or the explicit unknown case carrying the raw string.
+ *
+ * @example
+ * ```ts
+ * const status: ConnectionStatus | null = member.connection_status
+ * const name = status === null ? 'no credentials yet' : statusName(status)
+ * ```
+ */
 export type ConnectionStatus = KnownStatus | UnknownStatus
 
 // Classes follow §4's "What to do" column and lifecycle.md's outcome table. REJECTED and EXPIRED are

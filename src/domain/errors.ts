@@ -3,7 +3,14 @@ import { Data } from 'effect'
 // Errors are tagged data (architecture.md, house rule 4). Messages never carry a secret: no token, key,
 // credential value or answer is ever passed into these constructors (house rule 8).
 
-/** Which upstream API a request went to. */
+/**
+ * Which upstream API a request went to.
+ *
+ * @example
+ * ```ts
+ * const api: Api = error instanceof HttpError ? error.api : 'nexus' // 'nexus' | 'sso' | 'mdx'
+ * ```
+ */
 export type Api = 'nexus' | 'sso' | 'mdx'
 
 /**
@@ -100,11 +107,28 @@ export class ArgumentError extends Data.TaggedError('ArgumentError')<{
   readonly message: string
 }> {}
 
-/** Any error the request layer produces. */
+/**
+ * Any error the request layer produces.
+ *
+ * @example
+ * ```ts
+ * function describe(error: NexusError): string {
+ *   return error._tag === 'HttpError' ? `HTTP ${error.status} from ${error.api}` : error._tag
+ * }
+ * ```
+ */
 export type NexusError =
   TransportError | HttpError | DecodeError | SessionExpiredError | ConfigError | ArgumentError
 
-/** What to do about an error (architecture.md, error model). */
+/**
+ * What to do about an error (architecture.md, error model).
+ *
+ * @example
+ * ```ts
+ * const what: ErrorClass = classify(error)
+ * if (what === 'retry') scheduleRetry()
+ * ```
+ */
 export type ErrorClass = 'retry' | 'refresh' | 'userAction' | 'fatal'
 
 const RETRY_STATUSES = new Set([429, 500, 502, 503, 504])
@@ -141,7 +165,15 @@ export function classify(error: {
   }
 }
 
-/** Serialisable error data for machine context and outcomes (no class instances, no secrets). */
+/**
+ * Serialisable error data for machine context and outcomes (no class instances, no secrets).
+ *
+ * @example
+ * ```ts
+ * const error: ErrorData | undefined = output.error
+ * if (error?._tag === 'HttpError') console.log(error.status, error.message)
+ * ```
+ */
 export interface ErrorData {
   readonly _tag: string
   readonly message: string

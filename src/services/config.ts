@@ -3,7 +3,17 @@ import { z } from 'zod'
 import { ConfigError } from '../domain/index.js'
 import type { Api } from '../domain/index.js'
 
-/** A structured log line. Never carries a token, key, credential value or answer (architecture.md rule 8). */
+/**
+ * A structured log line. Never carries a token, key, credential value or answer (architecture.md rule 8).
+ *
+ * @example
+ * ```ts
+ * const client = createNexusClient({
+ *   ...config,
+ *   logger: (line: LogLine) => console.log(line.level, line.event, line.status ?? '', line.message),
+ * })
+ * ```
+ */
 export interface LogLine {
   readonly level: 'debug' | 'info' | 'warn' | 'error'
   /** What happened: `http`, `retry`, `session.open`, `session.renew`, `session.expired`, `user.create`. */
@@ -21,14 +31,31 @@ export interface LogLine {
   readonly error?: string
 }
 
-/** Injectable time for the request layer (architecture.md rule 7): `now` for session windows, `sleep` for retry waits. */
+/**
+ * Injectable time for the request layer (architecture.md rule 7): `now` for session windows, `sleep` for retry waits.
+ *
+ * @example
+ * ```ts
+ * // Tests: a fixed "now" and retry waits that return at once.
+ * const clock: NexusClock = { now: () => Date.parse('2026-01-01T00:00:00Z'), sleep: async () => {} }
+ * const client = createNexusClient({ ...config, clock })
+ * ```
+ */
 export interface NexusClock {
   now(): number
   /** Waits `ms`; defaults to a real timer. Tests pass one that records the wait and returns at once. */
   sleep?(ms: number): Promise<void>
 }
 
-/** Request-level transient retry budgets (architecture.md rule 6): extra attempts, not total attempts. */
+/**
+ * Request-level transient retry budgets (architecture.md rule 6): extra attempts, not total attempts.
+ *
+ * @example
+ * ```ts
+ * const retry: Partial<RetryBudget> = { reads: 3, writes: 1, maxDelayMs: 10_000 }
+ * const client = createNexusClient({ ...config, retry })
+ * ```
+ */
 export interface RetryBudget {
   /** Extra attempts for reads (GET, SSO token). */
   readonly reads: number

@@ -5,7 +5,15 @@ import { guid, looseString } from './primitives.js'
 /** The five MFA challenge types (Nexus reference §6). */
 export const CHALLENGE_TYPES = ['TEXT', 'TOKEN', 'OPTIONS', 'IMAGE_DATA', 'IMAGE_OPTIONS'] as const
 
-/** A challenge type this version knows. */
+/**
+ * A challenge type this version knows.
+ *
+ * @example
+ * ```ts
+ * const type: ChallengeType | { _tag: 'UnknownChallengeType'; raw: string } = challenge.type
+ * if (type === 'OPTIONS') showOptions(challenge.options ?? [])
+ * ```
+ */
 export type ChallengeType = (typeof CHALLENGE_TYPES)[number]
 
 // Some MX APIs render `type` as a `field_type` integer (§6, e.g. 0 = TEXT); Nexus examples use strings.
@@ -46,7 +54,15 @@ export const challenge = z
     }
   })
 
-/** A decoded challenge; `issues` (zod messages, never values) when it is odd but kept (issue 10). */
+/**
+ * A decoded challenge; `issues` (zod messages, never values) when it is odd but kept (issue 10).
+ *
+ * @example
+ * ```ts
+ * const challenges: readonly Challenge[] = await client.listMemberChallenges({ userId, memberGuid })
+ * for (const challenge of challenges) console.log(challenge.guid, challenge.label)
+ * ```
+ */
 export type Challenge = z.infer<typeof challenge> & { readonly issues?: readonly string[] }
 
 const text = (value: unknown): string | null =>

@@ -32,7 +32,15 @@ export const option = z.object({
   data_uri: looseString,
 })
 
-/** A decoded option. */
+/**
+ * A decoded option.
+ *
+ * @example
+ * ```ts
+ * const options: readonly Option[] = field.options ?? []
+ * const labels = options.map((option) => option.label ?? option.value)
+ * ```
+ */
 export type Option = z.infer<typeof option>
 
 /** A credential field the user must fill in before an update (§3.5). */
@@ -54,7 +62,15 @@ export const credentialField = z.object({
   updated_at: timestamp,
 })
 
-/** A decoded credential field. */
+/**
+ * A decoded credential field.
+ *
+ * @example
+ * ```ts
+ * const fields: readonly CredentialField[] = await client.listMemberCredentials({ userId, memberGuid })
+ * const required = fields.filter((field) => field.optional !== true).map((field) => field.label)
+ * ```
+ */
 export type CredentialField = z.infer<typeof credentialField>
 
 /** `GET /members/{guid}/credentials` and `/institutions/{guid}/credentials`: `{"credentials": [...]}`. */

@@ -18,7 +18,15 @@ export const job = z.object({
   updated_at: timestamp,
 })
 
-/** A decoded job. */
+/**
+ * A decoded job.
+ *
+ * @example
+ * ```ts
+ * const job: Job = await client.readJob({ userId, jobGuid })
+ * if (job.status_name === 'FAILED') console.log(job.error_message)
+ * ```
+ */
 export type Job = z.infer<typeof job>
 
 /** `GET /jobs/{guid}`: `{"job": {...}}`. */

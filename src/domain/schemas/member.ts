@@ -86,7 +86,15 @@ export const member = memberFields.transform((raw): DecodedMember => {
   return out as DecodedMember
 })
 
-/** A decoded member. */
+/**
+ * A decoded member.
+ *
+ * @example
+ * ```ts
+ * const member: Member = await client.readMember({ userId, memberGuid })
+ * if (member.is_being_aggregated) console.log('MX is still aggregating', member.most_recent_job_guid)
+ * ```
+ */
 export type Member = z.infer<typeof member>
 
 /** What a job-starting call may answer instead of a full member (§12): `{ job_guid, status }`. */
@@ -96,7 +104,15 @@ export const jobStart = z.object({
   guid: looseString,
 })
 
-/** A decoded job-start answer. */
+/**
+ * A decoded job-start answer.
+ *
+ * @example
+ * ```ts
+ * const started: Member | JobStart = await client.aggregateMember({ userId, memberGuid })
+ * if ('job_guid' in started && started.job_guid) console.log('job', started.job_guid)
+ * ```
+ */
 export type JobStart = z.infer<typeof jobStart>
 
 /**

@@ -58,5 +58,13 @@ export const webhookBody = z.union([
   memberWebhook.transform((w) => ({ kind: 'member' as const, memberGuid: w.member.guid, payload: w })),
 ])
 
-/** A decoded webhook. */
+/**
+ * A decoded webhook.
+ *
+ * @example
+ * ```ts
+ * const webhook: Webhook = schemas.webhook.parse(JSON.parse(body))
+ * if (webhook.kind === 'connectionStatus') console.log(webhook.memberGuid, webhook.payload.connection_status)
+ * ```
+ */
 export type Webhook = z.infer<typeof webhookBody>
