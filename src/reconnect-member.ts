@@ -10,12 +10,34 @@ import type { LifecycleClock } from './bridge/clock.js'
 import type { NexusClientApi, SecretValue } from './client/types.js'
 import { checkArguments } from './services/arguments.js'
 
-/** Gives values for a prompt, or `undefined` to leave the lifecycle waiting until its deadline. */
+/**
+ * Gives values for a prompt, or `undefined` to leave the lifecycle waiting until its deadline.
+ *
+ * @example
+ * ```ts
+ * const mfa: SecretProvider<MfaRequiredEvent> = ({ challenges }) =>
+ *   Promise.all(challenges.map(async (c) => ({ guid: c.guid, value: await askUser(c.label ?? 'Code') })))
+ * ```
+ */
 export type SecretProvider<TPrompt> = (
   prompt: TPrompt,
 ) => Promise<readonly SecretValue[] | undefined> | readonly SecretValue[] | undefined
 
-/** Arguments of {@link reconnectMember}. */
+/**
+ * Arguments of {@link reconnectMember}.
+ *
+ * @example
+ * ```ts
+ * const options: ReconnectMemberOptions = {
+ *   client,
+ *   userId: 'partner-user-1',
+ *   memberGuid: 'MBR-1',
+ *   credentials: async ({ fields }) => fields.map((field) => ({ guid: field.guid, value: form[field.guid] ?? '' })),
+ *   signal: AbortSignal.timeout(20 * 60_000),
+ * }
+ * const output = await reconnectMember(options)
+ * ```
+ */
 export interface ReconnectMemberOptions {
   readonly client: NexusClientApi
   readonly userId: string

@@ -14,19 +14,60 @@ import type { NexusClientConfig } from '../services/config.js'
 import type { LifecycleStatus, LifecycleStore } from '../stores/types.js'
 import type { SchedulerFactory } from './scheduler.js'
 
-/** A member to reconnect: the partner's user id (it keys the session) and MX's member guid. */
+/**
+ * A member to reconnect: the partner's user id (it keys the session) and MX's member guid.
+ *
+ * @example
+ * ```ts
+ * const member: MemberRef = { userId: 'partner-user-1', memberGuid: 'MBR-1' }
+ * const view = await reconnector.start(member)
+ * ```
+ */
 export interface MemberRef {
   readonly userId: string
   readonly memberGuid: string
 }
 
-/** A prompt the reconnector asks a provider (or the partner's user) to answer. */
+/**
+ * A prompt the reconnector asks a provider (or the partner's user) to answer.
+ *
+ * @example
+ * ```ts
+ * const reconnector = createReconnector({
+ *   client,
+ *   onEvent: (event) => {
+ *     if (event.type === 'prompt') notifyUser(event.prompt.userId, event.prompt.memberGuid, event.prompt.type)
+ *   },
+ * })
+ * ```
+ */
 export type Prompt = (CredentialsRequiredEvent | MfaRequiredEvent) & { readonly userId: string }
 
-/** An automated answer source: values, or `undefined` to leave the lifecycle waiting for the user. */
+/**
+ * An automated answer source: values, or `undefined` to leave the lifecycle waiting for the user.
+ *
+ * @example
+ * ```ts
+ * // Answer from a password vault the partner already has; undefined leaves the member waiting for its user.
+ * const credentials: Provider<Prompt & CredentialsRequiredEvent> = async (prompt) =>
+ *   (await partnerVault.lookup(prompt.userId, prompt.memberGuid)) ?? undefined
+ * const reconnector = createReconnector({ client, credentials })
+ * ```
+ */
 export type Provider<P> = (prompt: P) => Promise<readonly SecretValue[] | undefined>
 
-/** What the reconnector reports through `onEvent`. Never carries a secret. */
+/**
+ * What the reconnector reports through `onEvent`. Never carries a secret.
+ *
+ * @example
+ * ```ts
+ * const onEvent = (event: ReconnectorEvent) => {
+ *   if (event.type === 'outcome') metrics.increment(event.output.outcome)
+ *   else if (event.type === 'error') log.warn(event.memberGuid, event.error.message)
+ * }
+ * const reconnector = createReconnector({ client, onEvent })
+ * ```
+ */
 export type ReconnectorEvent =
   | { readonly type: 'prompt'; readonly memberGuid: string; readonly userId: string; readonly prompt: Prompt }
   | {
@@ -50,7 +91,20 @@ export type ReconnectorEvent =
     }
   | { readonly type: 'error'; readonly memberGuid: string; readonly error: ErrorData }
 
-/** Options of `createReconnector` (reconnector.md, Library API). */
+/**
+ * Options of `createReconnector` (reconnector.md, Library API).
+ *
+ * @example
+ * ```ts
+ * const options: ReconnectorOptions = {
+ *   client: { nexusUrl, ssoUrl, clientId, apiKey: process.env.MX_API_KEY! },
+ *   store: sqliteStore('./mx-reconnect.db'),
+ *   concurrency: 16,
+ *   policy: { userResponseMs: 24 * 60 * 60_000 },
+ * }
+ * const reconnector = createReconnector(options)
+ * ```
+ */
 export interface ReconnectorOptions {
   /** A Nexus client, or the config to create one (then closed by `close()`). */
   readonly client: NexusClientApi | NexusClientConfig
@@ -90,7 +144,16 @@ export interface ReconnectorOptions {
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void)
 }
 
-/** A lifecycle as a host sees it. */
+/**
+ * A lifecycle as a host sees it.
+ *
+ * @example
+ * ```ts
+ * const view: LifecycleView | undefined = await reconnector.view({ userId, memberGuid })
+ * if (view?.prompt?.type === 'mfa.required') showChallenges(view.prompt.challenges)
+ * else if (view?.status === 'done') console.log(view.outcome?.outcome)
+ * ```
+ */
 export interface LifecycleView {
   readonly memberGuid: string
   readonly userId: string
@@ -107,7 +170,16 @@ export interface LifecycleView {
   readonly connectionStatus: string | null
 }
 
-/** One member's line in a sweep report. */
+/**
+ * One member's line in a sweep report.
+ *
+ * @example
+ * ```ts
+ * const report = await reconnector.sweep({ userIds: ['partner-user-1'] })
+ * const waiting: SweepMemberReport[] = report.members.filter((m) => m.outcome === 'awaitingUser')
+ * for (const m of waiting) notifyUser(m.userId, m.memberGuid)
+ * ```
+ */
 export interface SweepMemberReport {
   readonly memberGuid: string
   readonly userId: string
@@ -126,7 +198,15 @@ export interface SweepMemberReport {
   readonly reason?: string
 }
 
-/** What a sweep (or `resumeAll`) returns (reconnector.md: every member, and counts per outcome). */
+/**
+ * What a sweep (or `resumeAll`) returns (reconnector.md: every member, and counts per outcome).
+ *
+ * @example
+ * ```ts
+ * const report: SweepReport = await reconnector.sweep({ userIds })
+ * console.log(report.counts, `${report.failures.length} users failed`, `${report.quarantined.length} set aside`)
+ * ```
+ */
 export interface SweepReport {
   readonly members: readonly SweepMemberReport[]
   readonly counts: Readonly<Record<string, number>>
@@ -137,13 +217,32 @@ export interface SweepReport {
   readonly quarantined: readonly { readonly memberGuid: string; readonly reason: string }[]
 }
 
-/** Progress of a sweep. */
+/**
+ * Progress of a sweep.
+ *
+ * @example
+ * ```ts
+ * await reconnector.sweep({ userIds }, {
+ *   onProgress: ({ settled, total }: SweepProgress) => console.log(`${settled}/${total}`),
+ * })
+ * ```
+ */
 export interface SweepProgress {
   readonly total: number
   readonly settled: number
 }
 
-/** Runs many member lifecycles, durably (reconnector.md). */
+/**
+ * Runs many member lifecycles, durably (reconnector.md).
+ *
+ * @example
+ * ```ts
+ * const reconnector: Reconnector = createReconnector({ client, store: sqliteStore('./mx-reconnect.db') })
+ * await reconnector.start({ userId: 'partner-user-1', memberGuid: 'MBR-1' })
+ * const view = await reconnector.settled('MBR-1') // done, or waiting on the user
+ * await reconnector.close()
+ * ```
+ */
 export interface Reconnector {
   /**
    * Starts (or returns the running) lifecycle of a member. Idempotent while it is unfinished. A member

@@ -13,6 +13,13 @@ import { Data } from 'effect'
  * - `closed`: the store was closed;
  * - `io`: the database failed underneath (disk full, locked past the busy timeout, I/O error);
  * - `corrupt`: a stored row's JSON cannot be read (the member is named; quarantine it).
+ *
+ * @example
+ * ```ts
+ * function retryable(reason: StoreErrorReason): boolean {
+ *   return reason === 'conflict' || reason === 'io'
+ * }
+ * ```
  */
 export type StoreErrorReason =
   'invalid' | 'conflict' | 'notFound' | 'open' | 'schema' | 'closed' | 'io' | 'corrupt'

@@ -21,7 +21,15 @@ import type { LifecycleCounts, LifecycleStore, StoreOptions } from './types.js'
 // Pool, one statement per state change, compare-and-set on the version and leases in the row, exactly the
 // contract of the memory and SQLite stores. Schema and migration choices: docs/decisions/0010-postgres-store.md.
 
-/** Options for `postgresStore`. */
+/**
+ * Options for `postgresStore`.
+ *
+ * @example
+ * ```ts
+ * const options: PostgresStoreOptions = { schema: 'mx_reconnect', maxConnections: 20, applicationName: 'payments-api' }
+ * const store = postgresStore(process.env.DATABASE_URL!, options)
+ * ```
+ */
 export interface PostgresStoreOptions extends StoreOptions {
   /** The PostgreSQL schema (namespace) holding the tables; created on first open. Default `mx_reconnect`. */
   readonly schema?: string
@@ -33,7 +41,16 @@ export interface PostgresStoreOptions extends StoreOptions {
   readonly applicationName?: string
 }
 
-/** A `LifecycleStore` in PostgreSQL. */
+/**
+ * A `LifecycleStore` in PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const store: PostgresLifecycleStore = postgresStore(process.env.DATABASE_URL!)
+ * await store.ready() // fail early on a bad URL or password
+ * console.log(`storing lifecycles in ${store.description}, schema ${store.schema}`)
+ * ```
+ */
 export interface PostgresLifecycleStore extends LifecycleStore {
   /** The server and database, without the password: `postgres://user@host:5432/db`. */
   readonly description: string

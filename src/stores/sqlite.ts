@@ -23,7 +23,15 @@ import type { HistoryEntry, LifecycleCounts, LifecycleStore, SaveResult, StoreOp
 // group commit (one transaction per event-loop turn, sqlite-batch.ts). Durability choices are in
 // docs/decisions/0004-stores.md and 0010-store-write-path.md.
 
-/** Options for `sqliteStore`. */
+/**
+ * Options for `sqliteStore`.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteStoreOptions = { synchronous: 'full', busyTimeoutMs: 10_000 }
+ * const store = sqliteStore('./mx-reconnect.db', options)
+ * ```
+ */
 export interface SqliteStoreOptions extends StoreOptions {
   /**
    * `normal` (default): with WAL, a committed transaction survives a crash of the process (SIGKILL), and
@@ -35,7 +43,15 @@ export interface SqliteStoreOptions extends StoreOptions {
   readonly busyTimeoutMs?: number
 }
 
-/** A `LifecycleStore` in a SQLite file. */
+/**
+ * A `LifecycleStore` in a SQLite file.
+ *
+ * @example
+ * ```ts
+ * const store: SqliteLifecycleStore = sqliteStore('./mx-reconnect.db')
+ * console.log(store.path, `schema version ${store.schemaVersion}`)
+ * ```
+ */
 export interface SqliteLifecycleStore extends LifecycleStore {
   /** The database file, as given. */
   readonly path: string

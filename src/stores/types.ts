@@ -2,7 +2,16 @@
 // purpose, so a Postgres store can implement it later; every implementation must behave identically (the
 // shared contract suite in test/stores/ runs against each one).
 
-/** Where a lifecycle is: `running` (a process works on it), `waiting` (evicted: on the user or a long timer), `done`. */
+/**
+ * Where a lifecycle is: `running` (a process works on it), `waiting` (evicted: on the user or a long timer), `done`.
+ *
+ * @example
+ * ```ts
+ * const counts = await store.counts()
+ * const statuses: LifecycleStatus[] = ['running', 'waiting', 'done']
+ * for (const status of statuses) console.log(status, counts[status])
+ * ```
+ */
 export type LifecycleStatus = 'running' | 'waiting' | 'done'
 
 /** The statuses, in a fixed order (for counts and validation). */
@@ -42,7 +51,15 @@ export interface LifecycleRecord {
   readonly updatedAt: number
 }
 
-/** What `create` needs. `version`, times and the lease are set by the store. */
+/**
+ * What `create` needs. `version`, times and the lease are set by the store.
+ *
+ * @example
+ * ```ts
+ * const record: NewLifecycleRecord = { memberGuid: 'MBR-1', userId: 'u-1', state: 'queued', status: 'running', wakeAt: null, snapshot: null }
+ * const { created } = await store.create(record)
+ * ```
+ */
 export interface NewLifecycleRecord {
   readonly memberGuid: string
   readonly userId: string
@@ -56,6 +73,12 @@ export interface NewLifecycleRecord {
 /**
  * What `create` may take besides the record: a lease for `owner`, so a process that creates a lifecycle to
  * run it at once needs no separate `acquire` (issue 15: acquire folded into create).
+ *
+ * @example
+ * ```ts
+ * const lease: CreateLease = { owner: 'worker-1', leaseMs: 60_000 }
+ * const { record } = await store.create(newRecord, [{ type: 'start' }], lease) // leased to worker-1 at once
+ * ```
  */
 export interface CreateLease {
   /** The lease holder (a process / worker id). */
@@ -80,7 +103,15 @@ export interface SaveResult {
   readonly version: number
 }
 
-/** A state change for `save`: compare-and-set on `expectedVersion`. */
+/**
+ * A state change for `save`: compare-and-set on `expectedVersion`.
+ *
+ * @example
+ * ```ts
+ * const update: LifecycleUpdate = { expectedVersion: record.version, state: 'mfa.awaiting', status: 'waiting', wakeAt: deadline, snapshot }
+ * await store.save(record.memberGuid, update, [{ type: 'prompt' }])
+ * ```
+ */
 export interface LifecycleUpdate {
   /** The version the caller last read; the save fails with a `conflict` if the stored one differs. */
   readonly expectedVersion: number
@@ -117,14 +148,33 @@ export interface HistoryEntry {
   readonly data: unknown
 }
 
-/** A history entry to append. `at` defaults to the store's clock; `data` to null. */
+/**
+ * A history entry to append. `at` defaults to the store's clock; `data` to null.
+ *
+ * @example
+ * ```ts
+ * const entries: HistoryInput[] = [{ type: 'note', data: { by: 'support', text: 'user called in' } }]
+ * await store.append('MBR-1', entries)
+ * ```
+ */
 export interface HistoryInput {
   readonly type: string
   readonly data?: unknown
   readonly at?: number
 }
 
-/** Keyset paging over members, ordered by `memberGuid` (code-point order, as SQLite's BINARY collation). */
+/**
+ * Keyset paging over members, ordered by `memberGuid` (code-point order, as SQLite's BINARY collation).
+ *
+ * @example
+ * ```ts
+ * let page: PageOptions = { limit: 500 }
+ * for (let rows = await store.unfinished(page); rows.length > 0; rows = await store.unfinished(page)) {
+ *   rows.forEach(resume)
+ *   page = { limit: 500, after: rows.at(-1)!.memberGuid }
+ * }
+ * ```
+ */
 export interface PageOptions {
   /** At most this many (default 1000). */
   readonly limit?: number
@@ -132,7 +182,15 @@ export interface PageOptions {
   readonly after?: string
 }
 
-/** Paging over one member's history. */
+/**
+ * Paging over one member's history.
+ *
+ * @example
+ * ```ts
+ * const options: HistoryOptions = { afterSeq: lastSeen, limit: 100 }
+ * const newer = await store.history('MBR-1', options)
+ * ```
+ */
 export interface HistoryOptions {
   /** Only entries with a larger `seq`. */
   readonly afterSeq?: number
@@ -140,7 +198,15 @@ export interface HistoryOptions {
   readonly limit?: number
 }
 
-/** How many lifecycles are in each status. */
+/**
+ * How many lifecycles are in each status.
+ *
+ * @example
+ * ```ts
+ * const counts: LifecycleCounts = await store.counts()
+ * console.log(`${counts.running} running, ${counts.waiting} waiting, ${counts.done} done`)
+ * ```
+ */
 export type LifecycleCounts = Readonly<Record<LifecycleStatus, number>>
 
 /**
@@ -282,7 +348,15 @@ export interface QuarantineEntry {
   readonly at: number
 }
 
-/** Options every store takes. */
+/**
+ * Options every store takes.
+ *
+ * @example
+ * ```ts
+ * const options: StoreOptions = { clock: () => Date.now(), maxJsonBytes: 256 * 1024 }
+ * const store = sqliteStore('./mx-reconnect.db', options)
+ * ```
+ */
 export interface StoreOptions {
   /** The clock for `createdAt`/`updatedAt`, history `at` and `acquire`'s default `now` (house rule 7). Default `Date.now`. */
   readonly clock?: () => number
