@@ -1,6 +1,17 @@
 import type { ServerResponse } from 'node:http'
 
-/** The JSON error body every refusal carries: a code, words for a person, and the field when there is one. */
+/**
+ * The JSON error body every refusal carries: a code, words for a person, and the field when there is one.
+ *
+ * @example
+ * ```ts
+ * const res = await fetch(`${base}/reconnections/MBR-1/credentials`, { method: 'POST', headers, body })
+ * if (!res.ok) {
+ *   const refusal = (await res.json()) as ErrorBody
+ *   if (refusal.error === 'invalid') showFieldError(refusal.field, refusal.message)
+ * }
+ * ```
+ */
 export interface ErrorBody {
   /** `invalid`, `unauthorized`, `notFound`, `conflict`, `tooLarge`, `unsupportedMediaType`, `methodNotAllowed`, `unavailable`, `internal`. */
   readonly error: string

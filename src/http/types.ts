@@ -2,15 +2,46 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Reconnector } from '../reconnector/types.js'
 import type { WebhookAuth } from './webhook.js'
 
-/** The partner's own authentication: the caller's MX user id, or nothing (401). */
+/**
+ * The partner's own authentication: the caller's MX user id, or nothing (401).
+ *
+ * @example
+ * ```ts
+ * // The partner's own session cookie names the MX user; no session, no access (401).
+ * const resolveUser: ResolveUser = (req) => sessions.get(req.headers.cookie ?? '')?.mxUserId
+ * ```
+ */
 export type ResolveUser = (
   req: IncomingMessage,
 ) => string | null | undefined | Promise<string | null | undefined>
 
-/** Where a failure the caller was not told about in detail happened. */
+/**
+ * Where a failure the caller was not told about in detail happened.
+ *
+ * @example
+ * ```ts
+ * const onError = (error: unknown, source: HandlerErrorSource) =>
+ *   log.error({ source, error: error instanceof Error ? error.message : String(error) })
+ * const handler = createReconnectHandler({ reconnector, resolveUser, onError })
+ * ```
+ */
 export type HandlerErrorSource = 'route' | 'resolveUser' | 'webhook'
 
-/** Options of `createReconnectHandler`. */
+/**
+ * Options of `createReconnectHandler`.
+ *
+ * @example
+ * ```ts
+ * const options: ReconnectHandlerOptions = {
+ *   reconnector,
+ *   resolveUser: (req) => sessions.get(req.headers.cookie ?? '')?.mxUserId,
+ *   webhook: { secret: process.env.MX_WEBHOOK_SECRET! },
+ *   maxBodyBytes: 16 * 1024,
+ *   basePath: '/mx',
+ * }
+ * createServer(createReconnectHandler(options)).listen(8080)
+ * ```
+ */
 export interface ReconnectHandlerOptions {
   /** The reconnector the routes drive (one per process; any number of processes may share a store). */
   readonly reconnector: Reconnector
@@ -32,7 +63,19 @@ export interface ReconnectHandlerOptions {
   readonly onError?: (error: unknown, source: HandlerErrorSource) => void
 }
 
-/** A handler any `node:http` host mounts: plain servers, Express, Fastify's raw mode, Next's node runtime. */
+/**
+ * A handler any `node:http` host mounts: plain servers, Express, Fastify's raw mode, Next's node runtime.
+ *
+ * @example
+ * ```ts
+ * const handler: ReconnectHandler = createReconnectHandler({ reconnector, resolveUser })
+ * app.use('/mx', handler) // Express strips /mx itself
+ * process.on('SIGTERM', async () => {
+ *   await handler.drain() // every webhook taken so far is processed
+ *   await reconnector.close()
+ * })
+ * ```
+ */
 export interface ReconnectHandler {
   (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void
   /** Resolves when every webhook taken so far has been processed (for a graceful shutdown, and tests). */

@@ -7,6 +7,12 @@ import { memberGuidSchema } from '../reconnector/args.js'
  * How `POST /webhooks/mx` checks that a delivery comes from MX. Each one given must pass; with neither,
  * any well-formed body is taken (MX webhooks are a hint: the lifecycle confirms everything by reading the
  * member).
+ *
+ * @example
+ * ```ts
+ * const webhook: WebhookAuth = { secret: process.env.MX_WEBHOOK_SECRET!, header: 'x-mx-webhook-secret' }
+ * const handler = createReconnectHandler({ reconnector, resolveUser, webhook })
+ * ```
  */
 export interface WebhookAuth {
   /** A shared secret the sender puts in {@link WebhookAuth.header}. */

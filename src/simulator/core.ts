@@ -15,7 +15,15 @@ import { WebhookDispatcher, type WebhookBehaviour } from './webhooks.js'
  * adapter and the control routes both drive it.
  */
 
-/** Counters reported by `sim.stats()`. */
+/**
+ * Counters reported by `sim.stats()`.
+ *
+ * @example
+ * ```ts
+ * const stats: SimulatorStats = sim.stats()
+ * console.log(stats.requests, stats.sessionsOpened, stats.byStatus['429'] ?? 0)
+ * ```
+ */
 export interface SimulatorStats {
   /** MX requests handled (control routes excluded), faulted ones included. */
   readonly requests: number

@@ -7,10 +7,27 @@ import type { SimApi } from './protocol.js'
  * its state; `applied: true` models "the request was processed, only the reply was lost or broken".
  */
 
-/** What goes wrong. */
+/**
+ * What goes wrong.
+ *
+ * @example
+ * ```ts
+ * const kind: FaultKind = 'reset' // close the connection without an answer
+ * sim.faults.inject({ kind, method: 'PUT', path: /\/members\/[^/]+$/, times: 1 })
+ * ```
+ */
 export type FaultKind = 'status' | 'reset' | 'malformed' | 'truncated' | 'latency'
 
-/** A fault rule as callers declare it. */
+/**
+ * A fault rule as callers declare it.
+ *
+ * @example
+ * ```ts
+ * // The update reaches the model, only its reply is lost: the client must not send it twice.
+ * const lostReply: FaultSpec = { method: 'PUT', path: '/members/', kind: 'reset', applied: true, times: 1 }
+ * sim.faults.inject(lostReply)
+ * ```
+ */
 export interface FaultSpec {
   /** HTTP method to match (any when omitted). */
   readonly method?: string
@@ -50,7 +67,15 @@ export interface FaultRule {
   hits: number
 }
 
-/** A rule's public view (`sim.faults.list()`). */
+/**
+ * A rule's public view (`sim.faults.list()`).
+ *
+ * @example
+ * ```ts
+ * const rules: FaultInfo[] = sim.faults.list()
+ * for (const rule of rules) console.log(rule.id, rule.kind, rule.path, `${rule.hits} hits`)
+ * ```
+ */
 export interface FaultInfo {
   readonly id: number
   readonly kind: FaultKind

@@ -17,7 +17,15 @@ import type { WebhookBehaviour, WebhookDelivery } from './webhooks.js'
  * on loopback (docs/simulator.md; design: simulator.md).
  */
 
-/** Options for {@link startSimulator}. Every one has a default. */
+/**
+ * Options for {@link startSimulator}. Every one has a default.
+ *
+ * @example
+ * ```ts
+ * const options: SimulatorOptions = { seed: 7, profile: 'messy', timeScale: 0.01, control: true }
+ * const sim = await startSimulator(options)
+ * ```
+ */
 export interface SimulatorOptions {
   /** Seeds guids, tokens, the default API key, fault/webhook probabilities and the messy profile. Default 1. */
   readonly seed?: number
@@ -64,14 +72,34 @@ export interface SimulatorOptions {
   readonly institutions?: readonly InstitutionInput[]
 }
 
-/** A handle on an injected fault. */
+/**
+ * A handle on an injected fault.
+ *
+ * @example
+ * ```ts
+ * const fault: FaultHandle = sim.faults.inject({ path: '/members/', status: 503, times: 2 })
+ * // ... exercise the retry path ...
+ * fault.remove()
+ * ```
+ */
 export interface FaultHandle {
   readonly id: number
   /** Retires the rule. */
   remove(): void
 }
 
-/** A running simulator. */
+/**
+ * A running simulator.
+ *
+ * @example
+ * ```ts
+ * const sim: Simulator = await startSimulator({ timeScale: 0.01 })
+ * sim.createUser({ id: 'u-1' })
+ * const guid = sim.createMember({ userId: 'u-1', status: 'DENIED' })
+ * sim.member(guid).status // 'DENIED'
+ * await sim.close()
+ * ```
+ */
 export interface Simulator {
   /** Nexus base URL (routes at its root: `/sessions`, `/members/…`). */
   readonly nexusUrl: string

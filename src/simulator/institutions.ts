@@ -30,7 +30,18 @@ export interface Institution {
   readonly fields: readonly FieldDef[]
 }
 
-/** How callers declare an extra institution (`startSimulator({ institutions })`). */
+/**
+ * How callers declare an extra institution (`startSimulator({ institutions })`).
+ *
+ * @example
+ * ```ts
+ * const pinBank: InstitutionInput = {
+ *   code: 'pin_bank',
+ *   fields: [{ fieldName: 'LOGIN' }, { fieldName: 'PASSWORD', type: 'PASSWORD' }, { fieldName: 'PIN', type: 'PASSWORD' }],
+ * }
+ * const sim = await startSimulator({ institutions: [pinBank] })
+ * ```
+ */
 export interface InstitutionInput {
   readonly code: string
   readonly name?: string

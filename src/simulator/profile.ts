@@ -13,7 +13,15 @@ import type { SimState } from './state.js'
  * profiles of one seed hand out the same guids and tokens.
  */
 
-/** How the simulator renders its replies. */
+/**
+ * How the simulator renders its replies.
+ *
+ * @example
+ * ```ts
+ * const profile: Profile = process.env.CI ? 'messy' : 'clean'
+ * const sim = await startSimulator({ profile })
+ * ```
+ */
 export type Profile = 'clean' | 'messy'
 
 /** The profiles, for validation. */

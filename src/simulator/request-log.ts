@@ -1,6 +1,14 @@
 import type { SimApi } from './protocol.js'
 
-/** One request as the simulator saw it; secrets are `[redacted]` (see `redact.ts`). */
+/**
+ * One request as the simulator saw it; secrets are `[redacted]` (see `redact.ts`).
+ *
+ * @example
+ * ```ts
+ * const writes: RequestLogEntry[] = sim.requests().filter((entry) => entry.method === 'PUT')
+ * for (const entry of writes) console.log(entry.seq, entry.path, entry.status, entry.body) // secrets are [redacted]
+ * ```
+ */
 export interface RequestLogEntry {
   /** 1, 2, 3… in arrival order. */
   readonly seq: number

@@ -34,7 +34,15 @@ export class SeedError extends Error {
   override readonly name = 'SeedError'
 }
 
-/** What `createMember` accepts. */
+/**
+ * What `createMember` accepts.
+ *
+ * @example
+ * ```ts
+ * const input: CreateMemberInput = { userId: 'u-1', status: 'CHALLENGED', password: 'challenge' }
+ * const guid = sim.createMember(input)
+ * ```
+ */
 export interface CreateMemberInput {
   /** The partner user id; created if it does not exist yet. */
   readonly userId: string
@@ -126,7 +134,15 @@ export function seedMember(state: SimState, input: CreateMemberInput, now: numbe
   return member
 }
 
-/** The full model state of a member, for assertions (`sim.member(guid)`); no credential values. */
+/**
+ * The full model state of a member, for assertions (`sim.member(guid)`); no credential values.
+ *
+ * @example
+ * ```ts
+ * const state: MemberState = sim.member(guid)
+ * if (state.challenge !== null) console.log(`MFA round ${state.challenge.round} of ${state.challenge.rounds}`)
+ * ```
+ */
 export interface MemberState extends Record<string, unknown> {
   readonly guid: string
   readonly userGuid: string

@@ -20,6 +20,13 @@ import type { ChallengeRec, Plan } from './scenarios.js'
 /**
  * The simulator's replies where the Nexus reference leaves a question open (§10, §12): every variant is
  * accepted on input, and these choose what the simulator answers.
+ *
+ * @example
+ * ```ts
+ * // Answer resumes the way the Platform API does (202, no body) and list challenges under `member`.
+ * const variants: Partial<Variants> = { resumeResponse: 'accepted', challengesKey: 'member' }
+ * const sim = await startSimulator({ variants })
+ * ```
  */
 export interface Variants {
   /** `GET /members`: `{"members": [...]}` (real clients, §12) or the doc example's single `member` (§10.2). */
@@ -58,7 +65,15 @@ export const DEFAULT_VARIANTS: Variants = {
 /** The messy profile's defaults: replies vary the way real MX's do (§12). */
 export const MESSY_VARIANTS: Partial<Variants> = { resumeResponse: 'mixed', aggregateResponse: 'mixed' }
 
-/** Which webhook payloads the model produces (§8.2). */
+/**
+ * Which webhook payloads the model produces (§8.2).
+ *
+ * @example
+ * ```ts
+ * const kinds: WebhookKind[] = ['CONNECTION_STATUS', 'AGGREGATION', 'JOB']
+ * const sim = await startSimulator({ webhookUrl: 'http://127.0.0.1:8080/webhooks/mx', webhooks: { kinds } })
+ * ```
+ */
 export type WebhookKind = 'CONNECTION_STATUS' | 'AGGREGATION' | 'JOB' | 'MEMBER'
 
 /** Model settings (all durations in simulated milliseconds). */
@@ -202,7 +217,15 @@ export interface ModelCounters {
   jobsStarted: number
 }
 
-/** The whole model state. */
+/**
+ * The whole model state.
+ *
+ * @example
+ * ```ts
+ * const state: SimState = createState({ seed: 1, profile: 'messy' })
+ * const problems = checkInvariants(state, Date.now()) // [] for a consistent model
+ * ```
+ */
 export interface SimState {
   readonly options: ModelOptions
   readonly rng: Rng
@@ -221,7 +244,15 @@ export interface SimState {
   readonly counters: ModelCounters
 }
 
-/** Options accepted by {@link createState}; everything has a default. */
+/**
+ * Options accepted by {@link createState}; everything has a default.
+ *
+ * @example
+ * ```ts
+ * const options: StateOptions = { seed: 3, jobDurationMs: 1_000, challengeTtlMs: 60_000 }
+ * const state = createState(options)
+ * ```
+ */
 export interface StateOptions {
   readonly seed?: number
   /** Default `clean`. */

@@ -17,7 +17,15 @@ export interface WebhookClock {
   realDelayUntil(at: number): number
 }
 
-/** How the simulator misbehaves when delivering (each a probability 0–1, or true for always). */
+/**
+ * How the simulator misbehaves when delivering (each a probability 0–1, or true for always).
+ *
+ * @example
+ * ```ts
+ * const webhooks: WebhookBehaviour = { duplicate: 0.1, reorder: true, drop: 0.05, retries: 3 }
+ * const sim = await startSimulator({ webhookUrl, webhooks })
+ * ```
+ */
 export interface WebhookBehaviour {
   readonly duplicate?: number | boolean
   readonly reorder?: number | boolean
@@ -35,7 +43,15 @@ export const MAX_WEBHOOK_RETRIES = 12
 /** Default first retry delay, simulated ms: 12 doubling retries then span about 22.8 hours. */
 export const DEFAULT_RETRY_DELAY_MS = 20_000
 
-/** One delivery's record (`sim.webhooks.deliveries()`), written once it is delivered, dropped or failed. */
+/**
+ * One delivery's record (`sim.webhooks.deliveries()`), written once it is delivered, dropped or failed.
+ *
+ * @example
+ * ```ts
+ * await sim.webhooks.flush()
+ * const failed: WebhookDelivery[] = sim.webhooks.deliveries().filter((d) => d.outcome === 'failed')
+ * ```
+ */
 export interface WebhookDelivery {
   readonly seq: number
   /** Simulated time of the change the payload reports. */
