@@ -16,12 +16,24 @@ import {
   start,
   type Running,
 } from './consumer.js'
+import {
+  commandOf,
+  FINISHES,
+  LONG_RUNNING,
+  portOf,
+  runsToTheEnd,
+  stopsCleanly,
+  type StopWay,
+} from './cli-lines.js'
 import { binInvocations, codeBlocks, shellCommands } from './readme.js'
+import { createTestDatabase } from '../support/postgres.js'
 
 // Issue 17, done when: `npm pack`, installed into a fresh consumer project, typechecks the README's
 // examples with moduleResolution nodenext and bundler, and runs the one-member example to `connected`;
-// publint and attw find nothing; the README's CLI example runs through the installed bin and stops on
-// SIGTERM / SIGINT. Everything offline (see consumer.ts).
+// publint and attw find nothing; every `npx mx-reconnect` line of the README runs through the installed
+// bin: each either ends with exit 0 and the output the README promises, or runs until stopped and then
+// stops cleanly on Ctrl+C, on `kill` of npx's pid and on SIGTERM to the bin (cli-lines.ts). Everything
+// offline (see consumer.ts) but the worker's PostgreSQL, which is the run's local test server.
 
 const work = mkdtempSync(join(tmpdir(), 'mx-reconnect-package-'))
 const consumer = join(work, 'consumer')
@@ -74,6 +86,25 @@ afterAll(() => {
 })
 
 const installed = () => join(consumer, 'node_modules/mx-reconnect')
+const bin = () => join(consumer, 'node_modules/.bin/mx-reconnect')
+
+/** The README's script: a simulator in the background, a sweep against it, `kill $SIM`. */
+function simulateScript(): string {
+  const blocks = codeBlocks('sh').filter((block) => block.includes('npx mx-reconnect simulate'))
+  expect(blocks).toHaveLength(1)
+  return blocks[0]!
+}
+
+const isLongRunning = (line: string): boolean => LONG_RUNNING[commandOf(line)] !== undefined
+/** Commands whose README lines run in tests of their own (in parallel with the others), not in order. */
+const SEPARATE = ['simulate', 'worker']
+const STOP_WAYS: readonly StopWay[] = ['Ctrl+C to the process group', 'SIGTERM to npx', 'SIGTERM to the bin']
+
+/** The line with its fixed `--port N` (the README's) swapped for one free now, to avoid collisions. */
+async function onFreePort(line: string): Promise<string> {
+  const port = portOf(line)
+  return port === undefined ? line : line.replace(`--port ${port}`, `--port ${await freePort()}`)
+}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -186,10 +217,8 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
   it(
     'the README CLI example runs through the installed bin, and `kill $SIM` (SIGTERM to npx) stops the simulator',
     async () => {
-      const blocks = codeBlocks('sh').filter((block) => block.includes('npx mx-reconnect simulate'))
-      expect(blocks).toHaveLength(1)
       const port = await freePort()
-      const commands = shellCommands(blocks[0]!.replaceAll('4010', String(port)))
+      const commands = shellCommands(simulateScript().replaceAll('4010', String(port)))
       let simulator: Running | undefined
       for (const command of commands) {
         if (command.endsWith('&')) {
@@ -214,29 +243,69 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
     LONG,
   )
 
-  it(
-    'Ctrl+C (SIGINT to the process group) stops `npx mx-reconnect simulate`; SIGTERM to the bin exits 0',
-    async () => {
-      // A terminal's Ctrl+C signals the whole foreground process group: npm, its sh and the bin.
-      const args = ['mx-reconnect', 'simulate', '--port', '0', '--json']
-      const viaNpx = track(start('npx', args, consumer, npmEnv(), true))
-      await viaNpx.printed('"nexusUrl"')
-      const npxPort = Number(
-        new URL((JSON.parse(viaNpx.output().split('\n')[0]!) as { nexusUrl: string }).nexusUrl).port,
-      )
-      viaNpx.stop('SIGINT')
-      await stoppedCleanly(viaNpx, npxPort)
+  it('every `npx mx-reconnect` line of the README is run by a test here (or the script above)', () => {
+    const lines = binInvocations().map((invocation) => invocation.line)
+    expect(lines.map(commandOf)).toEqual(
+      expect.arrayContaining(['demo', 'diagram', 'inspect', 'simulate', 'worker']),
+    )
+    const script = shellCommands(simulateScript())
+    const unplanned = lines.filter(
+      (line) => !script.includes(line) && FINISHES[commandOf(line)] === undefined && !isLongRunning(line),
+    )
+    expect(unplanned).toEqual([])
+  })
 
-      const bin = join(consumer, 'node_modules/.bin/mx-reconnect')
-      const direct = track(
-        start(process.execPath, [bin, 'simulate', '--port', '0'], consumer, { ...process.env }),
-      )
-      await direct.printed('Stop with Ctrl+C.')
-      const directPort = Number(/Nexus URL +http:\/\/127\.0\.0\.1:(\d+)/.exec(direct.output())![1])
-      direct.stop('SIGTERM')
-      expect(await direct.closed).toEqual({ code: 0, signal: null })
-      expect(direct.output()).toContain('simulator stopped (SIGTERM)')
-      expect(await refused(directPort)).toBe(true)
+  it(
+    'the README CLI lines run through the installed bin in order: each ends with exit 0 and the promised output, or stops cleanly on Ctrl+C, on SIGTERM to npx and on SIGTERM to the bin',
+    async () => {
+      // One directory for all of them, in README order: `inspect` reads the store that `demo` wrote.
+      const dir = join(consumer, 'readme-cli')
+      mkdirSync(dir)
+      const lines = binInvocations()
+        .map((invocation) => invocation.line)
+        .filter((line) => !SEPARATE.includes(commandOf(line)))
+      for (const line of lines) {
+        if (FINISHES[commandOf(line)] !== undefined) await runsToTheEnd(line, dir)
+        else if (isLongRunning(line))
+          for (const way of STOP_WAYS) await stopsCleanly(await onFreePort(line), dir, way, bin(), track)
+      }
+    },
+    LONG,
+  )
+
+  it(
+    'the README simulate line through the installed bin stops cleanly on Ctrl+C, on SIGTERM to npx and on SIGTERM to the bin',
+    async () => {
+      const lines = binInvocations()
+        .map((invocation) => invocation.line)
+        .filter((line) => commandOf(line) === 'simulate')
+      expect(lines.length).toBeGreaterThanOrEqual(1)
+      const dir = join(consumer, 'readme-simulate')
+      mkdirSync(dir)
+      for (const line of lines)
+        for (const way of STOP_WAYS) await stopsCleanly(await onFreePort(line), dir, way, bin(), track)
+    },
+    LONG,
+  )
+
+  it(
+    'the README worker line, on a real PostgreSQL, stops cleanly on Ctrl+C, on SIGTERM to npx and on SIGTERM to the bin',
+    async () => {
+      const lines = binInvocations()
+        .map((invocation) => invocation.line)
+        .filter((line) => commandOf(line) === 'worker')
+      expect(lines).toHaveLength(1)
+      const database = await createTestDatabase('package_worker')
+      try {
+        // The README's example URL is a placeholder: this run's database takes its place.
+        const line = lines[0]!.replace(/postgres:postgres:\/\/\S+/, `postgres:${database.url}`)
+        expect(line).not.toBe(lines[0])
+        const dir = join(consumer, 'readme-worker')
+        mkdirSync(dir)
+        for (const way of STOP_WAYS) await stopsCleanly(line, dir, way, bin(), track)
+      } finally {
+        await database.drop()
+      }
     },
     LONG,
   )
@@ -247,11 +316,12 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
       const version = await run('npx', ['mx-reconnect', '--version'], { cwd: consumer })
       expect(version.stdout.trim(), describeRun(version)).toBe(pkg.version)
       const invocations = binInvocations()
-      expect(invocations.map((i) => i.command)).toEqual(expect.arrayContaining(['demo', 'simulate', 'sweep']))
+      expect(invocations.map((i) => i.command)).toEqual(
+        expect.arrayContaining(['demo', 'diagram', 'inspect', 'simulate', 'sweep', 'worker']),
+      )
       // The bin itself for the --help texts (npx's start-up is covered above and costs seconds each).
-      const bin = join(consumer, 'node_modules/.bin/mx-reconnect')
       for (const command of new Set(invocations.map((i) => i.command))) {
-        const help = await run(process.execPath, [bin, command, '--help'], { cwd: consumer })
+        const help = await run(process.execPath, [bin(), command, '--help'], { cwd: consumer })
         expect(help.code, describeRun(help)).toBe(0)
         for (const { flags, line } of invocations.filter((i) => i.command === command)) {
           for (const flag of flags) expect(help.stdout, `${line}: ${flag}`).toContain(flag)
