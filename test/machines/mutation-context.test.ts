@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  initialContext,
   toChallengePrompts,
   toCredentialPrompts,
   toMemberView,
@@ -12,6 +13,28 @@ import { member } from '../../src/domain/schemas/member.js'
 // against the mutants a Stryker run of context.ts left alive with the fast machine tests (docs/testing.md).
 // Expectations follow the Nexus reference (§3.5 credential fields in display order, field_type ids; §6
 // challenges) and lifecycle.md (a prompt carries labels, types and options, never values).
+
+describe('initialContext: the jitter seed', () => {
+  // context.ts: "Seed of the jitter sequence; defaults to a hash of the member guid". A restored or re-run
+  // lifecycle of the same member must draw the same jitter (invariant 6); different members should not
+  // back off in lockstep.
+  const seedOf = (memberGuid: string, seed?: number) =>
+    initialContext({ userId: 'u-1', memberGuid, ...(seed === undefined ? {} : { seed }) }).seed
+
+  it('is the given seed when there is one (0 included)', () => {
+    expect(seedOf('MBR-1', 42)).toBe(42)
+    expect(seedOf('MBR-2', 42)).toBe(42)
+    expect(seedOf('MBR-1', 0)).toBe(0)
+  })
+
+  it('else derives from the member: the same for the same member, different for another', () => {
+    expect(seedOf('MBR-1')).toBe(seedOf('MBR-1'))
+    expect(seedOf('MBR-1')).not.toBe(seedOf('MBR-2'))
+    expect(Number.isInteger(seedOf('MBR-1'))).toBe(true)
+    expect(seedOf('MBR-1')).toBeGreaterThanOrEqual(0)
+    expect(seedOf('MBR-1')).toBeLessThan(2 ** 32)
+  })
+})
 
 describe('toMemberView', () => {
   it('keeps the status name (an unknown one verbatim), and only explicit true flags', () => {

@@ -71,13 +71,18 @@ describe('toMermaid: guards, loops, the root, parallel states', () => {
 })
 
 // A state node as toMermaid reads it (diagram.ts's NodeLike), for shapes XState itself does not build.
+interface FakeTransition {
+  eventType: string
+  target?: { id: string }[]
+  guard?: { type?: string; params?: Record<string, unknown> } | (() => boolean)
+}
 interface FakeNode {
   id: string
   key: string
   type: string
   states: Record<string, FakeNode>
-  transitions: Map<string, { eventType: string; target?: { id: string }[] }[]>
-  always?: { eventType: string; target?: { id: string }[] }[]
+  transitions: Map<string, FakeTransition[]>
+  always?: FakeTransition[]
   invoke: { id: string; src: unknown }[]
   initial?: { target: { id: string }[] }
 }
@@ -99,13 +104,28 @@ describe('toMermaid on hand-built nodes', () => {
       always: [],
     })
     const b = node('r.b', { always: [{ eventType: '', target: [{ id: 'r.a' }] }] })
+    const c = node('r.c', { always: [] })
     const root = node('r', {
       type: 'compound',
-      states: { a, b },
+      states: { a, b, c },
       transitions: new Map([['X', [{ eventType: 'X' }]]]),
     })
     expect(toMermaid(asMachine(root))).toBe(
       ['stateDiagram-v2', '  state b <<choice>>', '  a --> a : E (stays)', '  b --> a : ', ''].join('\n'),
+    )
+  })
+
+  it('a guard without a type reads `guard`; a guard function reads `guard` whatever it carries', () => {
+    const typed = Object.assign(() => true, { type: 'isOdd', params: { n: 1 } })
+    const a = node('r.a', {
+      transitions: new Map<string, FakeTransition[]>([
+        ['UNTYPED', [{ eventType: 'UNTYPED', target: [{ id: 'r.a' }], guard: { params: { n: 2 } } }]],
+        ['FN', [{ eventType: 'FN', target: [{ id: 'r.a' }], guard: typed }]],
+      ]),
+    })
+    const root = node('r', { type: 'compound', states: { a } })
+    expect(toMermaid(asMachine(root))).toBe(
+      ['stateDiagram-v2', '  a --> a : UNTYPED [guard 2]', '  a --> a : FN [guard]', ''].join('\n'),
     )
   })
 
