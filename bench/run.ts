@@ -5,6 +5,7 @@ import { callsPerReconnection } from './figures/calls.js'
 import { machineThroughput } from './figures/machine.js'
 import { memoryFigures, snapshotFigures } from './figures/memory-figures.js'
 import { requestOverhead } from './figures/request-overhead.js'
+import { scaleOutFigures } from './figures/scale-out.js'
 import {
   bigSweepFigures,
   bigSweepNotRun,
@@ -27,7 +28,9 @@ import type { SweepArgs, SweepResult } from './workers/sweep.js'
 // `--out`). Benchmarks are not tests: nothing here is asserted by `npm test`. Sizes keep the default run
 // under ~10 minutes on a 2-core machine; `--big` adds the 10,000 / 100,000-member SQLite sweeps (many more
 // minutes); `--quick` shrinks everything for a smoke run (not comparable with the goals); `--only 1,2,…`
-// runs some figures (1–6, issue6, 100k; `snapshots` is figure 5's snapshot sizes alone).
+// runs some figures (1–6, issue6, 100k; `snapshots` is figure 5's snapshot sizes alone; `workers` is issue
+// 16's scale-out: members/s with 1, 2 and 4 worker processes and a worker's RSS with lifecycles waiting on
+// their users, sized by `--workers-members N`, `--workers-parked N`, `--workers-latency MS`).
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +41,9 @@ const { values } = parseArgs({
     out: { type: 'string' },
     sweep: { type: 'string' },
     requests: { type: 'string' },
+    'workers-members': { type: 'string' },
+    'workers-parked': { type: 'string' },
+    'workers-latency': { type: 'string' },
   },
 })
 const quick = values.quick
@@ -178,6 +184,24 @@ if (values.big && wanted('100k')) {
 }
 
 if (wanted('6')) figures.push(...(await machineThroughput(MORE.machineMs)))
+checkpoint()
+
+if (wanted('workers')) {
+  const sized = (flag: string | undefined, fallback: number) => (flag === undefined ? fallback : Number(flag))
+  const scaleOut = {
+    workers: [1, 2, 4],
+    members: sized(values['workers-members'], quick ? 150 : 600),
+    concurrency: 16,
+    latencyMs: sized(values['workers-latency'], 150),
+    timeScale: 0.1,
+    parked: sized(values['workers-parked'], quick ? 1_000 : 10_000),
+    holdSeconds: quick ? 10 : 30,
+  }
+  progress(
+    `scale-out: ${scaleOut.members} members with 1, 2, 4 workers, then ${scaleOut.parked} parked on one worker`,
+  )
+  figures.push(...(await scaleOutFigures(scaleOut)))
+}
 
 checkpoint()
 const { seconds } = meta()
