@@ -109,6 +109,32 @@ export function liveInGroup(pgid: number): number[] {
 }
 
 /**
+ * How long a stopped command may take to be gone, every process of it included. Generous on purpose (a
+ * loaded 2-core machine; the worker's pg-boss stop): it only turns a hang into a failure that names what
+ * is still running, instead of the test's own timeout much later.
+ */
+const STOP_BOUND_MS = 120_000
+
+/** `running.closed`, or, after `ms`, a failure naming the processes of group `pgid` still running. */
+async function endsWithin(
+  running: Running,
+  pgid: number,
+  ms: number,
+  what: string,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)))
+  const end = await Promise.race([running.closed, late])
+  clearTimeout(timer)
+  if (end !== 'late') return end
+  const left = liveInGroup(pgid)
+  running.stop('SIGKILL')
+  throw new Error(
+    `${what}: not gone ${ms / 1000} s after the stop; still running: ${left.join(', ')}\n${running.output()}`,
+  )
+}
+
+/**
  * Starts a long-running line in `dir` (as its own process group), waits until it serves, stops it `way`,
  * and checks the stop was clean: the documented exit, the command's stop message, every process that held
  * its output gone, nothing left running in its process group, its port (if any) free again.
@@ -135,7 +161,7 @@ export async function stopsCleanly(
   const pgid = running.child.pid!
   if (way === 'Ctrl+C to the process group') running.stop('SIGINT')
   else running.child.kill('SIGTERM')
-  const end = await running.closed
+  const end = await endsWithin(running, pgid, STOP_BOUND_MS, `${way}: ${line}`)
   const output = running.output()
   const context = `${way}: ${line}\n${output}`
   if (direct) {
