@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
+import { DEFAULT_POLICY } from '../../machines/member-lifecycle/index.js'
 import { viewOfRecord } from '../reconnector/record.js'
+import { decodeSnapshot } from '../reconnector/snapshot-codec.js'
 import type { LifecycleStatus } from '../stores/types.js'
 
 // What the inspect page shows of a SQLite store, read-only: each lifecycle's state, prompt LABELS (never a
@@ -60,7 +62,12 @@ function toPage(row: Row): PageLifecycle {
     state: row.state,
     status: row.status,
     wakeAt: row.wake_at,
-    snapshot: JSON.parse(row.snapshot) as unknown,
+    // Stored slim (docs/decisions/0017): the view needs the prompt and the member, not the policy.
+    snapshot: decodeSnapshot(JSON.parse(row.snapshot), {
+      userId: row.user_id,
+      memberGuid: row.member_guid,
+      policy: DEFAULT_POLICY,
+    }),
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
     owner: null,
     leaseUntil: null,

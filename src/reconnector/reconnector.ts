@@ -3,6 +3,7 @@ import { systemClock } from '../bridge/clock.js'
 import { createNexusClient } from '../client/create-nexus-client.js'
 import type { NexusClientApi } from '../client/types.js'
 import { schemas } from '../domain/schemas/index.js'
+import { resolvePolicy } from '../../machines/member-lifecycle/index.js'
 import { memoryStore } from '../stores/memory.js'
 import {
   guidForError,
@@ -15,6 +16,7 @@ import {
   startSchema,
   sweepTargetSchema,
 } from './args.js'
+import { codecStore } from './codec-store.js'
 import { createDriver } from './driver.js'
 import { notFound, ReconnectorError } from './errors.js'
 import { gateClient } from './gate.js'
@@ -49,7 +51,8 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
   const checked = parseArg(reconnectorOptionsSchema, options, 'options')
   const client = isClient(options.client) ? options.client : createNexusClient(options.client)
   const ownsClient = !isClient(options.client)
-  const store = options.store ?? memoryStore()
+  // Snapshots are stored slim and read back whole (issue 15, docs/decisions/0017).
+  const store = codecStore(options.store ?? memoryStore(), { policy: resolvePolicy(options.policy), client })
   const clock = options.clock ?? systemClock
   const leaseMs = checked.leaseMs ?? 60_000
   const emit = options.onEvent ?? (() => undefined)

@@ -33,6 +33,8 @@ export interface RunOptions {
   /** Rest point after which the actor is stopped (not restored). */
   readonly stopAt?: number
   readonly maxSteps?: number
+  /** What a restore starts from, given the persisted snapshot (default: the snapshot as is). */
+  readonly stored?: (persisted: unknown) => unknown
 }
 
 export interface RunResult {
@@ -250,7 +252,8 @@ export async function runLifecycle(options: RunOptions): Promise<RunResult> {
       restoredFrom.push(JSON.stringify((persisted as { value?: unknown }).value))
       actor.stop()
       restores++
-      attach(lifecycle.restore(persisted, { inspect }))
+      const restoreFrom = options.stored ? (options.stored(persisted) as typeof persisted) : persisted
+      attach(lifecycle.restore(restoreFrom, { inspect }))
       await settle()
       if (current!.getSnapshot().status !== 'active') break
     }
