@@ -5,6 +5,7 @@ import * as http from '../src/http/index.js'
 import * as root from '../src/index.js'
 import * as machines from '../src/machines-entry.js'
 import * as simulator from '../src/simulator/index.js'
+import * as worker from '../src/worker/index.js'
 
 // House rule 10: the public surface is curated and pinned. Changing it is a decision: update these lists.
 // Every entry of package.json `exports` must have a pin here (values: runtime exports; types: type-only).
@@ -184,6 +185,11 @@ const PINS: Readonly<Record<string, Pin>> = {
       'WebhookAuth',
     ],
   },
+  './worker': {
+    source: 'src/worker/index.ts',
+    values: ['WAKE_QUEUE', 'createBoss', 'pgBossEngine', 'startWorker', 'workerUserAgent'],
+    types: ['PgBossEngine', 'PgBossEngineOptions', 'WakeQueueOptions', 'Worker', 'WorkerOptions'],
+  },
   './simulator': {
     source: 'src/simulator/index.ts',
     values: [
@@ -289,6 +295,7 @@ const runtime: Readonly<Record<string, object>> = {
   './machines': machines,
   './simulator': simulator,
   './http': http,
+  './worker': worker,
 }
 
 describe('public API', () => {

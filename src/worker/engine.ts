@@ -10,7 +10,15 @@ import {
   type WakeQueueOptions,
 } from './jobs.js'
 
-/** Options of {@link pgBossEngine}. */
+/**
+ * Options of {@link pgBossEngine}.
+ *
+ * @example
+ * ```ts
+ * const host = pgBossEngine({ boss }) // concurrency 0: a host; its members run on the workers
+ * const worker = pgBossEngine({ boss, concurrency: 32, pollMs: 250 })
+ * ```
+ */
 export interface PgBossEngineOptions extends WakeQueueOptions {
   /** A pg-boss 10 instance; the caller starts and stops it. */
   readonly boss: PgBoss
@@ -31,7 +39,8 @@ export interface PgBossEngineOptions extends WakeQueueOptions {
 }
 
 /**
- * The pg-boss scheduling engine: pass `scheduler` to `createReconnector`, then `start()`.
+ * The pg-boss scheduling engine: pass `scheduler` to `createReconnector`, then `start()`. What
+ * {@link pgBossEngine} returns.
  *
  * @example
  * ```ts
@@ -63,7 +72,24 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
  * start time, so a waiting lifecycle holds no memory and no timer anywhere; a worker runs a job by bringing
  * the member back under its lease, and the job ends when the lifecycle leaves memory again. Every lease
  * taken keeps a job behind it at the lease's end: a worker that dies mid-step leaves a job that brings the
- * member back elsewhere once the lease lapses.
+ * member back elsewhere once the lease lapses. With no `concurrency` the process is a host: members it
+ * starts run on the workers, and the host events it receives are applied here under the member's lease.
+ *
+ * @example
+ * ```ts
+ * import { createReconnector, postgresStore } from 'mx-reconnect'
+ * import { createBoss, pgBossEngine } from 'mx-reconnect/worker'
+ * const boss = createBoss(process.env.DATABASE_URL!)
+ * const engine = pgBossEngine({ boss })
+ * const reconnector = createReconnector({
+ *   client: config,
+ *   store: postgresStore(process.env.DATABASE_URL!),
+ *   scheduler: engine.scheduler,
+ *   evictAfterMs: 0, // hand members back to the workers at their first wait
+ * })
+ * await boss.start()
+ * await engine.start()
+ * ```
  */
 export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
   const { boss } = options

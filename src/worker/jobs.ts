@@ -5,7 +5,14 @@ import type PgBoss from 'pg-boss'
 // one queued job per member (singletonKey = member guid); asking for an earlier time moves that job
 // earlier, asking for a later one leaves it (an early wake re-reads the member and asks again).
 
-/** The default queue name. */
+/**
+ * The default wake-up queue's name in pg-boss (one queue; every job is `{ memberGuid }`).
+ *
+ * @example
+ * ```ts
+ * const queued = await boss.getQueueSize(WAKE_QUEUE) // members waiting for a worker or their next wake-up
+ * ```
+ */
 export const WAKE_QUEUE = 'mx-reconnect-wake'
 
 /** A wake-up job's data: the member, nothing more. */
@@ -13,7 +20,14 @@ export interface WakeJob {
   readonly memberGuid: string
 }
 
-/** How the queue is created (only when it does not exist yet). */
+/**
+ * How the wake-up queue is created (only when it does not exist yet; the first process to start creates it).
+ *
+ * @example
+ * ```ts
+ * const engine = pgBossEngine({ boss, retryLimit: 3, expireInSeconds: 600 })
+ * ```
+ */
 export interface WakeQueueOptions {
   /** Retries of a job whose run failed (a store error), spaced by `retryDelaySeconds`, doubling. */
   readonly retryLimit?: number

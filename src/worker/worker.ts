@@ -9,7 +9,14 @@ import { postgresStore } from '../stores/postgres.js'
 import type { LifecycleStore } from '../stores/types.js'
 import { pgBossEngine, type PgBossEngine } from './engine.js'
 
-/** Options of {@link startWorker}. */
+/**
+ * Options of {@link startWorker}.
+ *
+ * @example
+ * ```ts
+ * const options: WorkerOptions = { url, client: config, concurrency: 32, name: 'worker-1', leaseMs: 60_000 }
+ * ```
+ */
 export interface WorkerOptions extends Pick<
   ReconnectorOptions,
   'credentials' | 'mfa' | 'onEvent' | 'policy' | 'clock' | 'leaseMs' | 'evictAfterMs' | 'inspect'
@@ -30,7 +37,16 @@ export interface WorkerOptions extends Pick<
   readonly onError?: (error: unknown) => void
 }
 
-/** A running worker. */
+/**
+ * A running worker: what {@link startWorker} resolves to.
+ *
+ * @example
+ * ```ts
+ * const worker = await startWorker({ url, client: config })
+ * console.log(worker.name, worker.engine.running().length)
+ * await worker.stop({ graceMs: 5_000 })
+ * ```
+ */
 export interface Worker {
   readonly name: string
   /** The reconnector the worker drives (host events may be given to it too). */
@@ -46,10 +62,28 @@ export interface Worker {
 const isClient = (value: WorkerOptions['client']): value is NexusClientApi =>
   typeof (value as Partial<NexusClientApi>).readMember === 'function'
 
-/** The `User-Agent` a worker's Nexus requests carry. */
+/**
+ * The `User-Agent` a worker's Nexus requests carry (MX's logs and the simulator's request log name the
+ * worker).
+ *
+ * @example
+ * ```ts
+ * workerUserAgent('w1') // 'mx-reconnect/0.1 (worker w1)'
+ * ```
+ */
 export const workerUserAgent = (name: string): string => `mx-reconnect/0.1 (worker ${name})`
 
-/** A pg-boss instance for a worker or a host: no cron, a small pool. */
+/**
+ * A pg-boss 10 instance for a worker or a host on `url`: no cron, a pool of `max` connections. The caller
+ * starts and stops it (`startWorker` makes its own).
+ *
+ * @example
+ * ```ts
+ * const boss = createBoss(process.env.DATABASE_URL!)
+ * boss.on('error', (error) => log.warn(error.message))
+ * await boss.start()
+ * ```
+ */
 export function createBoss(url: string, max = 4): PgBoss {
   return new PgBoss({ connectionString: url, max, schedule: false, application_name: 'mx-reconnect-jobs' })
 }
