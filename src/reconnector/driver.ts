@@ -26,8 +26,6 @@ export interface DriverDeps {
   readonly emit: (event: ReconnectorEvent) => void
   readonly options: ReconnectorOptions
   readonly leaseMs: number
-  /** How often a member another live process holds is re-read (real ms on the lifecycle clock). */
-  readonly watchMs: number
   readonly isClosed: () => boolean
 }
 

@@ -102,7 +102,6 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     emit,
     options,
     leaseMs,
-    watchMs,
     isClosed: () => closed,
   })
   const reporting = createReporting({
