@@ -15,6 +15,8 @@ import { workerArgs, workerDone } from '../lib/worker.js'
 // of every snapshot handed to `create` / `save`; then the same with 20 KB base64 challenge images (a real
 // bank's), through bench/lib/big-images.ts. Sizes do not depend on the store, so the memory store is used;
 // apart from figure 4's timed sweeps, so measuring never costs those CPU.
+// The measuring store is the one handed to the reconnector, under its codec store: it sees the stored
+// (slim, docs/decisions/0017) form, what a database row holds.
 
 /** What the runner passes. */
 export interface SnapshotArgs {
