@@ -30,7 +30,8 @@ import type { SweepArgs, SweepResult } from './workers/sweep.js'
 // minutes); `--quick` shrinks everything for a smoke run (not comparable with the goals); `--only 1,2,…`
 // runs some figures (1–6, issue6, 100k; `snapshots` is figure 5's snapshot sizes alone; `workers` is issue
 // 16's scale-out: members/s with 1, 2 and 4 worker processes and a worker's RSS with lifecycles waiting on
-// their users, sized by `--workers-members N`, `--workers-parked N`, `--workers-latency MS`).
+// their users, sized by `--workers-members N`, `--workers-parked N` (0 skips the RSS figure),
+// `--workers-latency MS`, `--workers-hold S` (RSS samples once all are parked), `--workers-runs 1,2,4`).
 
 const { values } = parseArgs({
   options: {
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     'workers-members': { type: 'string' },
     'workers-parked': { type: 'string' },
     'workers-latency': { type: 'string' },
+    'workers-hold': { type: 'string' },
+    'workers-runs': { type: 'string' },
   },
 })
 const quick = values.quick
@@ -189,13 +192,16 @@ checkpoint()
 if (wanted('workers')) {
   const sized = (flag: string | undefined, fallback: number) => (flag === undefined ? fallback : Number(flag))
   const scaleOut = {
-    workers: [1, 2, 4],
+    workers: (values['workers-runs'] ?? '1,2,4')
+      .split(',')
+      .filter((n) => n.trim() !== '')
+      .map(Number),
     members: sized(values['workers-members'], quick ? 150 : 600),
     concurrency: 16,
     latencyMs: sized(values['workers-latency'], 150),
     timeScale: 0.1,
     parked: sized(values['workers-parked'], quick ? 1_000 : 10_000),
-    holdSeconds: quick ? 10 : 30,
+    holdSeconds: sized(values['workers-hold'], quick ? 10 : 30),
   }
   progress(
     `scale-out: ${scaleOut.members} members with 1, 2, 4 workers, then ${scaleOut.parked} parked on one worker`,
