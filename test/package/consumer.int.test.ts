@@ -100,11 +100,25 @@ const isLongRunning = (line: string): boolean => LONG_RUNNING[commandOf(line)] !
 const SEPARATE = ['simulate', 'worker']
 const STOP_WAYS: readonly StopWay[] = ['Ctrl+C to the process group', 'SIGTERM to npx', 'SIGTERM to the bin']
 
-/** The line with its fixed `--port N` (the README's) swapped for one free now, to avoid collisions. */
+const taken = new Set<number>()
+
+/** A port free now and not handed out before in this file (tests here run at once). */
+async function takePort(): Promise<number> {
+  let free = await freePort()
+  while (taken.has(free)) free = await freePort()
+  taken.add(free)
+  return free
+}
+
+/** The line with its fixed `--port N` (the README's) swapped for one from {@link takePort}. */
 async function onFreePort(line: string): Promise<string> {
   const port = portOf(line)
-  return port === undefined ? line : line.replace(`--port ${port}`, `--port ${await freePort()}`)
+  return port === undefined ? line : line.replace(`--port ${port}`, `--port ${await takePort()}`)
 }
+
+/** Stops a long-running line each way, all at once (each on its own port), to keep the file's wall time. */
+const stopsEveryWay = (line: string, dir: string): Promise<unknown> =>
+  Promise.all(STOP_WAYS.map(async (way) => stopsCleanly(await onFreePort(line), dir, way, bin(), track)))
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -217,7 +231,7 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
   it(
     'the README CLI example runs through the installed bin, and `kill $SIM` (SIGTERM to npx) stops the simulator',
     async () => {
-      const port = await freePort()
+      const port = await takePort()
       const commands = shellCommands(simulateScript().replaceAll('4010', String(port)))
       let simulator: Running | undefined
       for (const command of commands) {
@@ -266,8 +280,7 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
         .filter((line) => !SEPARATE.includes(commandOf(line)))
       for (const line of lines) {
         if (FINISHES[commandOf(line)] !== undefined) await runsToTheEnd(line, dir)
-        else if (isLongRunning(line))
-          for (const way of STOP_WAYS) await stopsCleanly(await onFreePort(line), dir, way, bin(), track)
+        else if (isLongRunning(line)) await stopsEveryWay(line, dir)
       }
     },
     LONG,
@@ -282,8 +295,7 @@ describe.concurrent('the packed package in a fresh consumer project', () => {
       expect(lines.length).toBeGreaterThanOrEqual(1)
       const dir = join(consumer, 'readme-simulate')
       mkdirSync(dir)
-      for (const line of lines)
-        for (const way of STOP_WAYS) await stopsCleanly(await onFreePort(line), dir, way, bin(), track)
+      for (const line of lines) await stopsEveryWay(line, dir)
     },
     LONG,
   )
