@@ -11,7 +11,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve))
 describe('createLimiter', () => {
   it('refuses a limit that is not a positive integer', () => {
     for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
-      expect(() => createLimiter(bad)).toThrow(RangeError)
+      expect(() => createLimiter(bad)).toThrow(/concurrency must be a positive integer/)
     expect(createLimiter(1).active).toBe(0)
   })
 
