@@ -124,6 +124,14 @@ describe('sweep --store postgres:URL with workers', () => {
     }
   }, 300_000)
 
+  it('--run-here is for postgres: only (other stores always run here)', async () => {
+    const c = capture(mxEnv)
+    const file = usersFile('flags.json', ['sw-flags'])
+    const code = await main(['sweep', '--users', file, '--store', 'memory:', '--run-here'], c.ctx)
+    expect(code).toBe(2)
+    expect(c.err.join('\n')).toContain('--run-here needs --store postgres:URL')
+  })
+
   it('with no worker it says so and keeps waiting; stopped, the members stay queued; a worker finishes them', async () => {
     const users = ['sw-lone-a', 'sw-lone-b']
     const expected = seed(users, 2)
