@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MfaRequiredEvent } from '../../machines/member-lifecycle/index.js'
 import { createReconnector, type ReconnectorOptions } from '../../src/reconnector/index.js'
+import { IMAGE_NOT_READ } from '../../src/reconnector/snapshot-codec.js'
 import { CORRECT_ANSWER, SCENARIO_USERNAME } from '../../src/simulator/index.js'
 import { sqliteStore } from '../../src/stores/index.js'
 import { TIME_SCALE, seedDenied, simEnv } from '../support/sim-env.js'
@@ -143,6 +144,28 @@ describe('challenge images', () => {
     const resumed = await again.resumeAll()
     expect(resumed.members[0]).toMatchObject({ memberGuid, outcome: 'connected' })
     expect(prompts.map((p) => p.challenges[0]?.imageData)).toEqual([image])
+    await again.close()
+    await store.close()
+  })
+
+  it('a challenges read that fails leaves the prompt with an issue saying why; the next view reads again', async () => {
+    const store = sqliteStore(dbPath())
+    const member = { userId: 'image-fail', memberGuid: seedImage('image-fail') }
+    const first = createReconnector({ client: env.client, store, policy, credentials: answerCredentials })
+    expect((await first.sweep({ members: [member] })).members[0]).toMatchObject({ outcome: 'awaitingUser' })
+    await first.close()
+    const again = createReconnector({ client: env.client, store, policy })
+    const fault = env.sim.faults.inject({
+      method: 'GET',
+      path: `/members/${member.memberGuid}/challenges`,
+      status: 404,
+    })
+    const blind = (await again.view(member))?.prompt as MfaRequiredEvent
+    fault.remove()
+    expect(blind.challenges.map((c) => [c.imageData, c.issues])).toEqual([[undefined, [IMAGE_NOT_READ]]])
+    const seen = (await again.view(member))?.prompt as MfaRequiredEvent
+    const image = (await env.client.listMemberChallenges(member))[0]?.image_data
+    expect(seen.challenges.map((c) => [c.imageData, c.issues])).toEqual([[image, undefined]])
     await again.close()
     await store.close()
   })
