@@ -92,6 +92,22 @@ describe('Sessions.token (§1.3–§1.5)', () => {
   })
 })
 
+describe('request kinds (architecture.md rule 6: reads retry 502/503/504, writes only 429/503)', () => {
+  it('the SSO token read is a read: a 502 is retried; POST /sessions is a write: a 502 is not', async () => {
+    const use = sessions()
+    let ssoFailures = 1
+    mx.override = (request) =>
+      request.path.startsWith('/sso/') && ssoFailures-- > 0 ? { status: 502 } : undefined
+    value(await use((s) => s.token('u1')))
+    expect(mx.count('GET', '/sso/')).toBe(2)
+    mx.override = (request) =>
+      request.method === 'POST' && request.path === '/nexus/sessions' ? { status: 502 } : undefined
+    const error = await errorOf(use((s) => s.token('u2')))
+    expect(error).toMatchObject({ _tag: 'HttpError', api: 'nexus', status: 502 })
+    expect(mx.count('POST', '/nexus/sessions')).toBe(2)
+  })
+})
+
 describe('Sessions.invalidate', () => {
   it('forgets the live session: the next call opens a new one', async () => {
     const use = sessions()
