@@ -178,6 +178,17 @@ describe('unknown users with createUsers (§1.2, §1.3)', () => {
     expect(mx.count('GET', '/sso/')).toBe(1)
   })
 
+  it('an SSO failure other than 404 (a wrong key: 401, an IP not allowed: 403) creates no user', async () => {
+    const use = sessions({ createUsers: true })
+    for (const status of [401, 403]) {
+      mx.override = (request) => (request.path.startsWith('/sso/') ? { status } : undefined)
+      const error = await errorOf(use((s) => s.token(`refused-${status}`)))
+      expect(error).toMatchObject({ _tag: 'HttpError', api: 'sso', status })
+    }
+    expect(mx.count('POST', '/mdx/')).toBe(0)
+    expect(mx.count('GET', '/sso/')).toBe(2)
+  })
+
   it('still 404 after creating the user: a configuration problem, reported after one retry', async () => {
     const use = sessions({ createUsers: true })
     mx.unknownUsers.add('ghost')
