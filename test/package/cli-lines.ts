@@ -36,17 +36,6 @@ export const FINISHES: Readonly<Record<string, (output: string, line: string) =>
   },
 }
 
-/**
- * The one change a README line gets before it runs here, and why. `demo` runs at `--time-scale 0.1`
- * instead of its default 0.01: at 0.01 the simulator's 5-minute MFA window lasts 3 s of real time, and on
- * this 2-core machine under the suite's load the demo's test user answers later than that (measured: 42 of
- * 200 members ended `needsMfa`, connection status EXPIRED, with the sweep at 88 s instead of 11 s). At 0.1
- * the window is 30 s; everything else on the line is as the README writes it.
- */
-export function asTested(line: string): string {
-  return commandOf(line) === 'demo' && !line.includes('--time-scale') ? `${line} --time-scale 0.1` : line
-}
-
 /** Commands whose README lines run until stopped: what they print once serving, and once stopped. */
 export const LONG_RUNNING: Readonly<Record<string, { readonly ready: string; readonly stopped: string }>> = {
   simulate: { ready: 'Stop with Ctrl+C.', stopped: 'simulator stopped (' },
@@ -80,11 +69,12 @@ export function asExec(line: string): string {
 export async function runsToTheEnd(line: string, dir: string): Promise<void> {
   const check = FINISHES[commandOf(line)]
   if (check === undefined) throw new Error(`no FINISHES row for: ${line}`)
-  const tested = asTested(line)
-  const result = await run('bash', ['-c', tested], { cwd: dir })
-  expect(result.code, `${tested}\n${describeRun(result)}`).toBe(0)
+  // The line exactly as the README writes it. (The demo's challenges live at least a real minute whatever
+  // its time scale, src/cli/demo/run.ts, so the default 0.01 holds on a loaded machine.)
+  const result = await run('bash', ['-c', line], { cwd: dir })
+  expect(result.code, `${line}\n${describeRun(result)}`).toBe(0)
   const file = redirectOf(line)
-  check(file === undefined ? result.stdout : readFileSync(join(dir, file), 'utf8'), tested)
+  check(file === undefined ? result.stdout : readFileSync(join(dir, file), 'utf8'), line)
 }
 
 /** How a long-running line is stopped: a terminal's Ctrl+C, `kill` of npx's pid, or SIGTERM to the bin. */

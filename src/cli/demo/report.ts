@@ -80,7 +80,8 @@ export function demoReport(result: DemoResult): string[] {
           ` ${formatMs(result.deadlineWaitMs)} for the 15-minute user deadline)`
         : ')'),
     `Time scale     ${options.timeScale}: simulator and lifecycle delays on one clock` +
-      ` (1 simulated minute = ${formatMs(simMinuteMs)}; user deadline ${formatMs(result.userDeadlineMs)})`,
+      ` (1 simulated minute = ${formatMs(simMinuteMs)}; user deadline ${formatMs(result.userDeadlineMs)};` +
+      ` challenges live ${formatMs(result.challengeTtlMs * options.timeScale)})`,
     `SQLite store   ${result.dbPath}`,
   ]
   if (result.mismatches.length === 0) {

@@ -88,6 +88,8 @@ export interface DemoResult {
   readonly sessionsOpened: number
   /** The lifecycle's user response deadline in real ms (15 simulated minutes, scaled). */
   readonly userDeadlineMs: number
+  /** How long a challenge lives in the demo's simulator, in simulated ms (see {@link demoChallengeTtlMs}). */
+  readonly challengeTtlMs: number
 }
 
 const MINUTE = 60_000
@@ -99,6 +101,20 @@ const LOG_ENTRIES_PER_MEMBER = 40
 const DEADLINE_GRACE_MS = 5_000
 
 const scaled = (ms: number, timeScale: number): number => Math.max(1, Math.round(ms * timeScale))
+
+/** The simulator's default challenge life: an unanswered challenge is EXPIRED after 5 simulated minutes (simulator.md). */
+const MX_CHALLENGE_TTL_MS = 5 * MINUTE
+/** The least real time a demo challenge lives, however small the time scale. */
+const DEMO_CHALLENGE_MIN_REAL_MS = MINUTE
+
+/**
+ * The demo simulator's challenge life: the simulator's 5 minutes, but never less than one real minute. At the
+ * default time scale 0.01 those 5 minutes are 3 real seconds, and a loaded machine (CI beside other work) can take
+ * longer than that between a challenge and its answer, so challenges would expire for reasons of the
+ * machine, not of the scenario. From `--time-scale` 0.2 up the demo runs the plain 5 minutes.
+ */
+export const demoChallengeTtlMs = (timeScale: number): number =>
+  Math.max(MX_CHALLENGE_TTL_MS, Math.round(DEMO_CHALLENGE_MIN_REAL_MS / timeScale))
 
 function freshDbPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'mx-reconnect-demo-')), 'demo.db')
@@ -139,6 +155,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
     seed: options.seed,
     profile: options.profile ?? 'messy',
     timeScale,
+    challengeTtlMs: demoChallengeTtlMs(timeScale),
     logLimit: Math.max(100_000, options.members * LOG_ENTRIES_PER_MEMBER),
   })
   const cleanup: Array<() => Promise<void>> = [() => sim.close()]
@@ -245,6 +262,7 @@ export async function runDemo(options: DemoOptions, hooks: DemoHooks = {}): Prom
       httpRequests: traffic.requests,
       sessionsOpened: traffic.sessionsOpened,
       userDeadlineMs: scaled(USER_RESPONSE_MS, timeScale),
+      challengeTtlMs: demoChallengeTtlMs(timeScale),
     }
     await hooks.beforeClose?.(result)
     return result
