@@ -1,5 +1,22 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Tests that start several processes of their own (sweeps killed and resumed, workers on PostgreSQL, the packed
+ * package's CLI): each keeps the machine's cores busy by itself, so they run one at a time, after the other
+ * projects, with room in their timeouts for a machine that CI shares with other work (issue 12: a test must not
+ * fail because the machine is loaded). Load 25-30 on 2 cores made the SIGKILL sweep tests take 170 s and the
+ * worker fleet more than 600 s while they ran beside the rest of the suite.
+ */
+const MULTI_PROCESS = [
+  'test/reconnector/crash.int.test.ts',
+  'test/reconnector/multi-process.int.test.ts',
+  'test/stores/crash.int.test.ts',
+  'test/cli/sweep-resume.int.test.ts',
+  'test/worker/fleet.int.test.ts',
+  'test/worker/sweep.int.test.ts',
+  'test/package/**/*.int.test.ts',
+]
+
 // Two projects (architecture.md, Tooling): `unit` is pure and fast; `integration` talks real HTTP to the
 // loopback simulator, spawns processes, or opens real SQLite files.
 export default defineConfig({
@@ -35,6 +52,7 @@ export default defineConfig({
           globalSetup: ['test/support/pg-global-setup.ts'],
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
+          sequence: { groupOrder: 0 },
           testTimeout: 30_000,
         },
       },
@@ -43,8 +61,21 @@ export default defineConfig({
           name: 'integration',
           globalSetup: ['test/support/pg-global-setup.ts'],
           include: ['test/**/*.int.test.ts'],
+          exclude: [...MULTI_PROCESS, 'node_modules/**'],
+          sequence: { groupOrder: 0 },
           testTimeout: 120_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'processes',
+          globalSetup: ['test/support/pg-global-setup.ts'],
+          include: MULTI_PROCESS,
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
         },
       },
     ],
