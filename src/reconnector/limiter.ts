@@ -48,6 +48,7 @@ export function createLimiter(limit: number): Limiter {
     if (head === queue.length) {
       queue = []
       head = 0
+      // Stryker disable next-line all: when to compact is cost only; FIFO order and counts are the same either way
     } else if (head >= 1024 && head * 2 >= queue.length) {
       queue = queue.slice(head)
       head = 0
