@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3'
 import { existsSync } from 'node:fs'
-import { DEFAULT_POLICY } from '../../machines/member-lifecycle/index.js'
 import { viewOfRecord } from '../reconnector/record.js'
-import { decodeSnapshot } from '../reconnector/snapshot-codec.js'
 import type { LifecycleStatus } from '../stores/types.js'
 
 // What the inspect page shows of a SQLite store, read-only: each lifecycle's state, prompt LABELS (never a
@@ -62,12 +60,8 @@ function toPage(row: Row): PageLifecycle {
     state: row.state,
     status: row.status,
     wakeAt: row.wake_at,
-    // Stored slim (docs/decisions/0017): the view needs the prompt and the member, not the policy.
-    snapshot: decodeSnapshot(JSON.parse(row.snapshot), {
-      userId: row.user_id,
-      memberGuid: row.member_guid,
-      policy: DEFAULT_POLICY,
-    }),
+    // Possibly in the slim stored form (docs/decisions/0017): viewOfRecord decodes it.
+    snapshot: JSON.parse(row.snapshot) as unknown,
     outcome: row.outcome === null ? null : (JSON.parse(row.outcome) as unknown),
     owner: null,
     leaseUntil: null,

@@ -1,10 +1,12 @@
 import {
+  DEFAULT_POLICY,
   promptOf,
   type LifecycleContext,
   type LifecycleOutput,
   type PolicyInput,
 } from '../../machines/member-lifecycle/index.js'
 import type { LifecycleRecord, LifecycleStatus } from '../stores/types.js'
+import { decodeSnapshot } from './snapshot-codec.js'
 import type { LifecycleView, MemberRef } from './types.js'
 
 // How a lifecycle's snapshot maps onto a store record, and back onto a view. Pure functions.
@@ -104,6 +106,13 @@ export function snapshotProblem(record: LifecycleRecord): string | undefined {
   return undefined
 }
 
+/** The record with its snapshot decoded when it is in the slim stored form (the policy plays no part in a view). */
+function asStored(record: LifecycleRecord): LifecycleRecord {
+  const at = { userId: record.userId, memberGuid: record.memberGuid, policy: DEFAULT_POLICY }
+  const snapshot = decodeSnapshot(record.snapshot, at)
+  return snapshot === record.snapshot ? record : { ...record, snapshot }
+}
+
 /** The prompt of a stored snapshot, if it waits on the user (undefined for any shape it cannot read). */
 function storedPrompt(record: LifecycleRecord) {
   const snapshot = record.snapshot as Partial<LifecycleSnapshotLike> | null
@@ -116,8 +125,12 @@ function storedPrompt(record: LifecycleRecord) {
   }
 }
 
-/** The host's view of a stored record. */
-export function viewOfRecord(record: LifecycleRecord): LifecycleView {
+/**
+ * The host's view of a stored record. A row read without the reconnector's codec store (SQL, a store of
+ * its own) may hold the slim stored form (docs/decisions/0017): it is decoded here; images stay out.
+ */
+export function viewOfRecord(stored: LifecycleRecord): LifecycleView {
+  const record = asStored(stored)
   const snapshot = record.snapshot as Partial<LifecycleSnapshotLike> | null
   const prompt = storedPrompt(record)
   return {

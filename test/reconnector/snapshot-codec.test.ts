@@ -14,7 +14,7 @@ import {
   SNAPSHOT_FORMAT,
 } from '../../src/reconnector/snapshot-codec.js'
 import { needsImages, withImages } from '../../src/reconnector/snapshot-images.js'
-import { snapshotProblem } from '../../src/reconnector/record.js'
+import { snapshotProblem, viewOfRecord } from '../../src/reconnector/record.js'
 import { fcParams } from '../support/fc-params.js'
 import { hostArb, scriptArb } from '../support/lifecycle-arbitraries.js'
 import { runLifecycle, type RunResult } from '../support/lifecycle-harness.js'
@@ -114,6 +114,17 @@ describe('today’s form (no format marker) still restores', () => {
     const other = { ...at, policy: resolvePolicy({}) }
     expect(JSON.stringify(encodeSnapshot(legacy.snapshot, other))).toContain('"policy"')
     expect(decodeSnapshot(encodeSnapshot(legacy.snapshot, other), other)).toEqual(legacy.snapshot)
+  })
+
+  it('a raw row in the stored form (read without the codec store) still gives the prompt and status', () => {
+    const slim = encodeSnapshot(legacy.snapshot, {
+      ...ids(legacy.snapshot),
+      policy: SCALED,
+    })
+    const view = viewOfRecord(record(slim))
+    expect(view).toEqual(viewOfRecord(record(legacy.snapshot)))
+    expect(view.prompt?.type).toBe('credentials.required')
+    expect(view.connectionStatus).toBe('DENIED')
   })
 
   it('a stored form it cannot read is handed back as is, for the shape check to set aside', () => {
