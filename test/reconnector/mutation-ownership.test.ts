@@ -28,4 +28,33 @@ describe('ownership: a holder the store cannot describe', () => {
     expect(await ownership.acquire('MBR-1', NOW + 60_000)).toEqual({ held: true, until: NOW + 120_000 })
     expect((await store.get('MBR-1'))?.owner).toBe(ownership.holder)
   })
+
+  it('a live instance of our owner keeps its lease on every try, not only the first', async () => {
+    const store = memoryStore({ clock: () => NOW })
+    await store.create({
+      memberGuid: 'MBR-1',
+      userId: 'u-1',
+      state: 'queued',
+      status: 'running',
+      wakeAt: null,
+      snapshot: {},
+    })
+    await store.registerInstance({
+      id: 'nightly/live',
+      owner: 'nightly',
+      host: 'h',
+      pid: 4242,
+      startedAt: NOW,
+    })
+    expect(await store.acquire('MBR-1', 'nightly/live', 60_000, NOW)).toBe(true)
+    const ownership = createOwnership(store, {
+      owner: 'nightly',
+      leaseMs: 60_000,
+      host: 'h',
+      isAlive: () => true,
+    })
+    for (const at of [NOW + 1, NOW + 2, NOW + 3])
+      expect(await ownership.acquire('MBR-1', at)).toEqual({ held: false, leaseUntil: NOW + 60_000 })
+    expect((await store.get('MBR-1'))?.owner).toBe('nightly/live')
+  })
 })
