@@ -57,4 +57,30 @@ describe('ownership: a holder the store cannot describe', () => {
       expect(await ownership.acquire('MBR-1', at)).toEqual({ held: false, leaseUntil: NOW + 60_000 })
     expect((await store.get('MBR-1'))?.owner).toBe('nightly/live')
   })
+
+  it('a lease taken over from a gone instance runs leaseMs from now; a released lease is free at once', async () => {
+    const store = memoryStore({ clock: () => NOW })
+    await store.create({
+      memberGuid: 'MBR-1',
+      userId: 'u-1',
+      state: 'queued',
+      status: 'running',
+      wakeAt: null,
+      snapshot: {},
+    })
+    await store.registerInstance({
+      id: 'nightly/old',
+      owner: 'nightly',
+      host: 'h',
+      pid: 4242,
+      startedAt: NOW,
+    })
+    expect(await store.acquire('MBR-1', 'nightly/old', 60_000, NOW)).toBe(true)
+    const a = createOwnership(store, { owner: 'nightly', leaseMs: 30_000, host: 'h', isAlive: () => false })
+    expect(await a.acquire('MBR-1', NOW + 5)).toEqual({ held: true, until: NOW + 30_005 })
+    expect((await store.get('MBR-1'))?.owner).toBe(a.holder)
+    await a.release('MBR-1')
+    const b = createOwnership(store, { owner: 'other', leaseMs: 30_000, isAlive: () => true })
+    expect(await b.acquire('MBR-1', NOW + 6)).toEqual({ held: true, until: NOW + 30_006 })
+  })
 })

@@ -184,6 +184,14 @@ describe('viewOfRecord: the view of a stored record', () => {
       prompt: { type: 'mfa.required', memberGuid: 'MBR-1', challenges, deadline: 42, round: 2 },
     })
   })
+  it('a stored prompt needs a finite wakeAt or none: a number keeps it, NaN or a string hides it', () => {
+    const at = (wakeAt: unknown) =>
+      viewOfRecord(record(snap({ credentials: 'awaiting' }, { fields, wakeAt: wakeAt as number })))
+    expect(at(NOW + 9).prompt?.type).toBe('credentials.required')
+    expect(at(null).prompt?.type).toBe('credentials.required')
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, String(NOW)])
+      expect(at(bad).prompt).toBeUndefined()
+  })
   it('done: the stored outcome and no prompt, even over an awaiting snapshot', () => {
     const outcome = { outcome: 'needsCredentials', memberGuid: 'MBR-1' }
     const view = viewOfRecord(
