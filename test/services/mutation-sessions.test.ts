@@ -208,6 +208,16 @@ describe('log lines (LogLine: session.open, session.renew, session.expired, user
   const events = (userId: string) =>
     lines.filter((l) => l.userId === userId && l.event !== 'http' && l.event !== 'retry').map((l) => l.event)
 
+  it('renewing ahead of the 30-minute window (§1.5) logs session.renew, then session.open', async () => {
+    let now = 1_000_000
+    const use = sessions({ clock: { now: () => now }, sessionRenewAheadMs: 60_000 })
+    const first = value(await use((s) => s.token('idle')))
+    now += 29 * 60_000 + 1
+    const second = value(await use((s) => s.token('idle')))
+    expect(Redacted.value(second)).not.toBe(Redacted.value(first))
+    expect(events('idle')).toEqual(['session.open', 'session.renew', 'session.open'])
+  })
+
   it('names the user for each session event, and never carries a token', async () => {
     const use = sessions({ createUsers: true })
     mx.unknownUsers.add('logged')
