@@ -76,6 +76,11 @@ describe('Sessions.token (§1.3–§1.5)', () => {
     const other = value(await use((s) => s.token('u2')))
     expect(mx.sessions.get(Redacted.value(other))?.userId).toBe('u2')
     expect(mx.count('POST', '/nexus/sessions')).toBe(2)
+    // Joining an opening and reusing a fresh session are no renewals.
+    const sessionEvents = lines
+      .filter((l) => l.event.startsWith('session'))
+      .map((l) => `${l.event} ${l.userId}`)
+    expect(sessionEvents).toEqual(['session.open u1', 'session.open u2'])
   })
 
   it('refuses a missing user id before any request (ArgumentError), for token and withSession', async () => {
