@@ -66,11 +66,13 @@ export function createReconnector(options: ReconnectorOptions): Reconnector {
     clock,
     onDue: (memberGuid) => driver.wake(memberGuid),
     watchMs,
+    leaseMs,
     watched: (memberGuid) => waiters.has(memberGuid),
   })
   const ownership = announceLeases(
     createOwnership(store, { owner: checked.owner ?? 'reconnector', leaseMs }),
     scheduler,
+    leaseMs,
   )
   const gated = gateClient(
     client,

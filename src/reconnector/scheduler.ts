@@ -12,7 +12,7 @@ import { createTimerQueue } from './timer-queue.js'
  *
  * @example
  * ```ts
- * const scheduler = createScheduler({ clock, onDue: (memberGuid) => wake(memberGuid), watchMs: 1_000 })
+ * const scheduler = createScheduler({ clock, onDue: (memberGuid) => wake(memberGuid), watchMs: 1_000, leaseMs: 60_000, watched: () => false })
  * scheduler.at('MBR-1', clock.now() + 60_000)
  * ```
  */
@@ -32,8 +32,12 @@ export interface Scheduler {
    * instead of run here. Returns true when it was handed over. `record` is the member as last read.
    */
   handOver?(memberGuid: string, record: LifecycleRecord | undefined): boolean
-  /** Told of every lease this process takes or renews: a durable engine keeps a wake-up behind it. */
-  leased?(memberGuid: string, until: number): void
+  /**
+   * Called BEFORE this process takes or renews a lease ending at `until`: a durable engine writes a wake-up
+   * behind it and resolves once that wake-up is stored (rejects when it cannot be), so a process that dies
+   * holding the lease always leaves a job that brings the member back when the lease lapses.
+   */
+  leased?(memberGuid: string, until: number): Promise<void>
 }
 
 /** What an engine is built from, inside `createReconnector`. */
@@ -43,6 +47,8 @@ export interface SchedulerDeps {
   readonly onDue: (memberGuid: string) => Promise<void>
   /** How often a member another process holds is looked at again for waiters here (ms on the clock). */
   readonly watchMs: number
+  /** How long a lease lasts (ms on the clock): a durable engine lets a job taken by a dead process expire after about twice this. */
+  readonly leaseMs: number
   /** True while a caller here waits on the member (`settled`, a sweep). */
   readonly watched: (memberGuid: string) => boolean
 }
@@ -58,7 +64,7 @@ export type SchedulerFactory = (deps: SchedulerDeps) => Scheduler
  *
  * @example
  * ```ts
- * const scheduler = createScheduler({ clock, onDue: wake, watchMs: 1_000, watched: () => false })
+ * const scheduler = createScheduler({ clock, onDue: wake, watchMs: 1_000, leaseMs: 60_000, watched: () => false })
  * scheduler.held('MBR-1', leaseUntil) // looks again when the other holder's lease lapses
  * ```
  */
@@ -90,25 +96,27 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
 }
 
 /**
- * The ownership part, telling the engine of every lease it takes or renews (a no-op for an engine that
- * does not ask): a durable engine keeps a wake-up behind each lease, so a process that dies holding a
- * member leaves a job that brings the member back once the lease lapses.
+ * The ownership part, telling the engine of every lease before it takes or renews it (a no-op for an engine
+ * that does not ask): a durable engine keeps a wake-up behind each lease, stored before the lease is, so a
+ * process that dies holding a member always leaves a job that brings the member back once the lease lapses
+ * (docs/scale-out.md, "Failure behaviour"). A wake-up that cannot be stored fails the acquire: no lease is
+ * taken without one.
  *
  * @example
  * ```ts
- * const ownership = announceLeases(createOwnership(store, { owner, leaseMs }), scheduler)
+ * const ownership = announceLeases(createOwnership(store, { owner, leaseMs }), scheduler, leaseMs)
  * ```
  */
-export function announceLeases(ownership: Ownership, scheduler: Scheduler): Ownership {
+export function announceLeases(ownership: Ownership, scheduler: Scheduler, leaseMs: number): Ownership {
   const leased = scheduler.leased?.bind(scheduler)
   if (!leased) return ownership
   return {
     ...ownership,
     holder: ownership.holder,
     async acquire(memberGuid, now) {
-      const got = await ownership.acquire(memberGuid, now)
-      if (got.held) leased(memberGuid, got.until)
-      return got
+      // The wake-up first: a lease stored before its wake-up could outlive a process killed in between.
+      await leased(memberGuid, now + leaseMs)
+      return ownership.acquire(memberGuid, now)
     },
   }
 }

@@ -71,8 +71,8 @@ const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/
  * Creates the pg-boss engine (docs/scale-out.md). Polls, backoffs and user deadlines become jobs with a
  * start time, so a waiting lifecycle holds no memory and no timer anywhere; a worker runs a job by bringing
  * the member back under its lease, and the job ends when the lifecycle leaves memory again. Every lease
- * taken keeps a job behind it at the lease's end: a worker that dies mid-step leaves a job that brings the
- * member back elsewhere once the lease lapses. With no `concurrency` the process is a host: members it
+ * taken keeps a job behind it at the lease's end, stored before the lease is: a worker that dies mid-step
+ * leaves a job that brings the member back elsewhere once the lease lapses. With no `concurrency` the process is a host: members it
  * starts run on the workers, and the host events it receives are applied here under the member's lease.
  *
  * @example
@@ -112,29 +112,41 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
   const onIdle: Array<() => void> = []
 
   const now = () => deps?.clock.now() ?? Date.now()
+  /** A taken job outlives its worker by about two leases: then pg-boss hands it to another (see jobs.ts). */
+  const expireInSeconds = () =>
+    options.expireInSeconds ?? Math.max(30, Math.ceil((2 * (deps?.leaseMs ?? 60_000)) / 1000))
 
-  /** Queues a wake-up; writes go out in batches, one write at a time. */
-  function enqueue(memberGuid: string, at: number) {
+  /** The batch not yet taken by a write: every wake-up queued now goes out with it. */
+  let nextBatch: Promise<void> = Promise.resolve()
+
+  /**
+   * Queues a wake-up; writes go out in batches, one write at a time. Resolves once the batch holding this
+   * wake-up is stored; rejects when that write failed (reported to `onError` once, whoever awaits).
+   */
+  function enqueue(memberGuid: string, at: number): Promise<void> {
     pending.push({ memberGuid, delayMs: at - now() })
-    if (flushQueued) return
+    if (flushQueued) return nextBatch
     flushQueued = true
-    writing = writing.then(async () => {
+    const batchWritten = writing.then(async () => {
       await new Promise<void>((resolve) => setImmediate(resolve))
       flushQueued = false
       const batch = pending
       pending = []
-      try {
-        await writeWakes(boss, queue, schema, batch)
-        // A wake due now may be ours to run: stop waiting for the next poll.
-        if (working && batch.some((w) => w.delayMs <= 0)) wakeLoop()
-      } catch (error) {
-        onError(error)
-      }
+      await writeWakes(boss, queue, schema, batch, expireInSeconds())
+      // A wake due now may be ours to run: stop waiting for the next poll.
+      if (working && batch.some((w) => w.delayMs <= 0)) wakeLoop()
     })
+    // Reported once here, which also marks it handled for the callers that do not await it.
+    void batchWritten.catch(onError)
+    nextBatch = batchWritten
+    writing = batchWritten.catch(() => undefined)
+    return batchWritten
   }
 
   async function runJob(job: PgBoss.Job<WakeJob>) {
     const memberGuid = job.data.memberGuid
+    // This job may be the member's backstop (pg-boss keeps one queued job per member): it no longer waits.
+    backstops.delete(memberGuid)
     runningHere.set(memberGuid, (runningHere.get(memberGuid) ?? 0) + 1)
     try {
       await deps!.onDue(memberGuid)
@@ -198,13 +210,13 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
     }
     const engine: Scheduler = {
       at(memberGuid, at) {
-        enqueue(memberGuid, at)
+        void enqueue(memberGuid, at)
         // Waiters here (a host's `settled`) keep looking at the member while it runs elsewhere.
         watchHere(memberGuid)
       },
       cancel: (memberGuid) => local.cancel(memberGuid),
       held(memberGuid, leaseUntil) {
-        enqueue(memberGuid, (leaseUntil ?? given.clock.now()) + 1)
+        void enqueue(memberGuid, (leaseUntil ?? given.clock.now()) + 1)
         watchHere(memberGuid)
       },
       every(ms, task) {
@@ -221,17 +233,20 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
         const prev = backstops.get(memberGuid)
         const t = given.clock.now()
         // A job at or before the lease's end is already waiting behind it.
-        if (prev !== undefined && prev >= t && prev <= at) return
+        if (prev !== undefined && prev >= t && prev <= at) return Promise.resolve()
         if (backstops.size > 50_000) for (const [k, v] of backstops) if (v < t) backstops.delete(k)
         backstops.set(memberGuid, at)
-        enqueue(memberGuid, at)
+        return enqueue(memberGuid, at).catch((error: unknown) => {
+          if (backstops.get(memberGuid) === at) backstops.delete(memberGuid)
+          throw error
+        })
       },
     }
     if (!working) {
       engine.handOver = (memberGuid, record) => {
         const t = given.clock.now()
         const heldElsewhere = record?.owner != null && (record.leaseUntil ?? 0) > t
-        if (!heldElsewhere) enqueue(memberGuid, t)
+        if (!heldElsewhere) void enqueue(memberGuid, t)
         watchHere(memberGuid)
         return true
       }
@@ -257,7 +272,7 @@ export function pgBossEngine(options: PgBossEngineOptions): PgBossEngine {
     running: () => [...runningHere.keys()],
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
     async handBack(memberGuids) {
-      for (const memberGuid of memberGuids) enqueue(memberGuid, now())
+      for (const memberGuid of memberGuids) void enqueue(memberGuid, now())
       await this.flush()
     },
     async flush() {

@@ -32,7 +32,11 @@ export interface WakeQueueOptions {
   /** Retries of a job whose run failed (a store error), spaced by `retryDelaySeconds`, doubling. */
   readonly retryLimit?: number
   readonly retryDelaySeconds?: number
-  /** A job running longer than this is failed and retried elsewhere (its member's lease decides who runs). */
+  /**
+   * A job running longer than this is failed and retried elsewhere (its member's lease decides who runs, so
+   * a retry of a job still running is harmless). Default: twice the reconnector's lease, at least 30 s, so a
+   * job taken by a worker that died before leasing its member is run again within minutes.
+   */
   readonly expireInSeconds?: number
 }
 
@@ -68,8 +72,15 @@ export interface Wake {
  * Writes wake-ups in two statements: insert the new ones (a member with a queued job is skipped by the
  * `short` policy's unique index), then move every member's queued job to the earlier of its time and the
  * asked one. Times are computed by PostgreSQL (`now()` plus the delay), so process clocks never matter.
+ * `expireInSeconds` sets how long a taken job may run before pg-boss retries it (else the queue's).
  */
-export async function writeWakes(boss: PgBoss, queue: string, schema: string, wakes: readonly Wake[]) {
+export async function writeWakes(
+  boss: PgBoss,
+  queue: string,
+  schema: string,
+  wakes: readonly Wake[],
+  expireInSeconds?: number,
+) {
   if (wakes.length === 0) return
   // The earliest per member.
   const earliest = new Map<string, number>()
@@ -86,6 +97,7 @@ export async function writeWakes(boss: PgBoss, queue: string, schema: string, wa
       data: { memberGuid } satisfies WakeJob,
       singletonKey: memberGuid,
       startAfter: `${delays[i]!} milliseconds`,
+      ...(expireInSeconds === undefined ? {} : { expireInSeconds }),
     })),
   )
   await boss.getDb().executeSql(

@@ -74,7 +74,8 @@ const isClient = (value: WorkerOptions['client']): value is NexusClientApi =>
 export const workerUserAgent = (name: string): string => `mx-reconnect/0.1 (worker ${name})`
 
 /**
- * A pg-boss 10 instance for a worker or a host on `url`: no cron, a pool of `max` connections. The caller
+ * A pg-boss 10 instance for a worker or a host on `url`: no cron, a pool of `max` connections, maintenance
+ * (expiring jobs whose worker died) every 30 s. The caller
  * starts and stops it (`startWorker` makes its own).
  *
  * @example
@@ -85,7 +86,14 @@ export const workerUserAgent = (name: string): string => `mx-reconnect/0.1 (work
  * ```
  */
 export function createBoss(url: string, max = 4): PgBoss {
-  return new PgBoss({ connectionString: url, max, schedule: false, application_name: 'mx-reconnect-jobs' })
+  return new PgBoss({
+    connectionString: url,
+    max,
+    schedule: false,
+    application_name: 'mx-reconnect-jobs',
+    // Expired jobs (their worker died before leasing the member) are retried at the next maintenance.
+    maintenanceIntervalSeconds: 30,
+  })
 }
 
 /**

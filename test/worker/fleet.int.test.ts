@@ -123,5 +123,5 @@ describe('three workers on PostgreSQL', () => {
       for (const w of workers) w.kill('SIGKILL')
       await host?.close()
     }
-  }, 1_800_000)
+  }, 600_000)
 })
