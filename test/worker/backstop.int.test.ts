@@ -6,6 +6,7 @@ import { memoryStore } from '../../src/stores/index.js'
 import type { LifecycleStore } from '../../src/stores/types.js'
 import { createBoss, pgBossEngine } from '../../src/worker/index.js'
 import { PG_START_TIMEOUT_MS, useTestDatabase, withClient } from '../support/postgres.js'
+import { queuedJobs } from './support/jobs.js'
 
 // Issue 16, "work of a worker that dies mid-step is retried elsewhere": every lease a worker takes has a
 // wake-up job behind it at the lease's end, and that job is stored BEFORE the lease is (docs/scale-out.md,
@@ -26,18 +27,6 @@ afterAll(async () => {
   await boss.stop({ graceful: false, wait: true })
 })
 
-/** Seconds from now until each queued (not yet taken) job of the member may run. */
-async function queued(queue: string, memberGuid: string): Promise<number[]> {
-  return withClient(db(), async (client) => {
-    const { rows } = await client.query<{ s: number }>(
-      `SELECT EXTRACT(EPOCH FROM start_after - now())::float8 AS s FROM pgboss.job
-        WHERE name = $1 AND singleton_key = $2 AND state = 'created'`,
-      [queue, memberGuid],
-    )
-    return rows.map((r) => r.s)
-  })
-}
-
 /** A memory store that records, at each `acquire`, the member's queued jobs in PostgreSQL. */
 function watchingStore(queue: string, seen: number[][]): LifecycleStore {
   const store = memoryStore()
@@ -45,11 +34,24 @@ function watchingStore(queue: string, seen: number[][]): LifecycleStore {
     get(target, key, receiver) {
       if (key !== 'acquire') return Reflect.get(target, key, receiver) as unknown
       return async (...args: Parameters<LifecycleStore['acquire']>) => {
-        seen.push(await queued(queue, args[0]))
+        seen.push(await queuedJobs(db(), queue, args[0]))
         return target.acquire(...args)
       }
     },
   })
+}
+
+/** Stores a waiting member nobody holds. */
+async function addWaiting(store: LifecycleStore, memberGuid: string): Promise<void> {
+  const row = {
+    memberGuid,
+    userId: 'USR-1',
+    state: 'waiting',
+    status: 'waiting',
+    wakeAt: null,
+    snapshot: {},
+  } as const
+  await store.create(row, [])
 }
 
 interface Engine {
@@ -88,17 +90,7 @@ describe('a lease and its backstop job', () => {
       scheduler,
       LEASE_MS,
     )
-    await store.create(
-      {
-        memberGuid: 'MBR-1',
-        userId: 'USR-1',
-        state: 'waiting',
-        status: 'waiting',
-        wakeAt: null,
-        snapshot: {},
-      },
-      [],
-    )
+    await addWaiting(store, 'MBR-1')
 
     const got = await ownership.acquire('MBR-1', Date.now())
     expect(got.held).toBe(true)
@@ -127,17 +119,7 @@ describe('a lease and its backstop job', () => {
       scheduler,
       LEASE_MS,
     )
-    await store.create(
-      {
-        memberGuid: 'MBR-2',
-        userId: 'USR-1',
-        state: 'waiting',
-        status: 'waiting',
-        wakeAt: null,
-        snapshot: {},
-      },
-      [],
-    )
+    await addWaiting(store, 'MBR-2')
 
     await expect(ownership.acquire('MBR-2', Date.now())).rejects.toThrow('connection terminated')
     expect(seen).toHaveLength(0)
@@ -152,17 +134,7 @@ describe('a lease and its backstop job', () => {
   it('a backstop moved earlier and run here is written again on the next lease', async () => {
     const queue = 'backstop-rerun'
     const store = memoryStore()
-    await store.create(
-      {
-        memberGuid: 'MBR-3',
-        userId: 'USR-1',
-        state: 'waiting',
-        status: 'waiting',
-        wakeAt: null,
-        snapshot: {},
-      },
-      [],
-    )
+    await addWaiting(store, 'MBR-3')
     let ran!: () => void
     const dueRan = new Promise<void>((resolve) => (ran = resolve))
     const ref: { ownership?: ReturnType<typeof announceLeases> } = {}
@@ -183,14 +155,14 @@ describe('a lease and its backstop job', () => {
     )
     ref.ownership = ownership
     expect((await ownership.acquire('MBR-3', Date.now())).held).toBe(true)
-    expect(await queued(queue, 'MBR-3')).toHaveLength(1)
+    expect(await queuedJobs(db(), queue, 'MBR-3')).toHaveLength(1)
 
     // A poll due now moves the member's one job (the backstop) earlier; it runs here.
     scheduler.at('MBR-3', Date.now())
     await dueRan
     await engine.idle()
     // The lease was renewed while that job ran: a job stands behind it again.
-    const times = await queued(queue, 'MBR-3')
+    const times = await queuedJobs(db(), queue, 'MBR-3')
     expect(times).toHaveLength(1)
     expect(times[0]).toBeGreaterThan(LEASE_MS / 1000 - 30)
     await engine.pause()

@@ -2,7 +2,8 @@ import type PgBoss from 'pg-boss'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createBoss } from '../../src/worker/index.js'
 import { ensureWakeQueue, writeWakes } from '../../src/worker/jobs.js'
-import { PG_START_TIMEOUT_MS, useTestDatabase, withClient } from '../support/postgres.js'
+import { PG_START_TIMEOUT_MS, useTestDatabase } from '../support/postgres.js'
+import { queuedJobs } from './support/jobs.js'
 
 // The wake queue on a real PostgreSQL: one queued job per member, moved earlier, never later; a job holds
 // the member guid and nothing else.
@@ -22,35 +23,23 @@ afterAll(async () => {
   await boss.stop({ graceful: false, wait: true })
 })
 
-/** Seconds from now until each queued job of the member may run. */
-async function queued(memberGuid: string): Promise<number[]> {
-  return withClient(db(), async (client) => {
-    const { rows } = await client.query<{ s: number }>(
-      `SELECT EXTRACT(EPOCH FROM start_after - now())::float8 AS s FROM pgboss.job
-        WHERE name = $1 AND singleton_key = $2 AND state = 'created'`,
-      [QUEUE, memberGuid],
-    )
-    return rows.map((r) => r.s)
-  })
-}
-
 describe('wake jobs', () => {
   it('keep one queued job per member, at the earliest time asked', async () => {
     await writeWakes(boss, QUEUE, 'pgboss', [{ memberGuid: 'MBR-A', delayMs: 600_000 }])
-    let times = await queued('MBR-A')
+    let times = await queuedJobs(db(), QUEUE, 'MBR-A')
     expect(times).toHaveLength(1)
     expect(times[0]).toBeGreaterThan(500)
 
     // Earlier: the one job moves.
     await writeWakes(boss, QUEUE, 'pgboss', [{ memberGuid: 'MBR-A', delayMs: 60_000 }])
-    times = await queued('MBR-A')
+    times = await queuedJobs(db(), QUEUE, 'MBR-A')
     expect(times).toHaveLength(1)
     expect(times[0]).toBeGreaterThan(30)
     expect(times[0]).toBeLessThan(61)
 
     // Later: it stays.
     await writeWakes(boss, QUEUE, 'pgboss', [{ memberGuid: 'MBR-A', delayMs: 3_600_000 }])
-    times = await queued('MBR-A')
+    times = await queuedJobs(db(), QUEUE, 'MBR-A')
     expect(times).toHaveLength(1)
     expect(times[0]).toBeLessThan(61)
 
@@ -60,7 +49,7 @@ describe('wake jobs', () => {
       { memberGuid: 'MBR-C', delayMs: 0 },
       { memberGuid: 'MBR-B', delayMs: 90_000 },
     ])
-    const b = await queued('MBR-B')
+    const b = await queuedJobs(db(), QUEUE, 'MBR-B')
     expect(b).toHaveLength(1)
     expect(b[0]).toBeLessThan(91)
     expect(b[0]).toBeGreaterThan(60)
@@ -69,7 +58,7 @@ describe('wake jobs', () => {
 
     // While a member's job runs, a new one may be queued behind it.
     await writeWakes(boss, QUEUE, 'pgboss', [{ memberGuid: 'MBR-C', delayMs: 5_000 }])
-    expect(await queued('MBR-C')).toHaveLength(1)
+    expect(await queuedJobs(db(), QUEUE, 'MBR-C')).toHaveLength(1)
     await boss.complete(QUEUE, jobs[0]!.id)
   })
 })
