@@ -7,8 +7,8 @@ import type { NexusClientConfig } from '../services/config.js'
 import { hotRuntime } from '../services/hot-runtime.js'
 import { layerFromConfig } from '../services/layers.js'
 import type { NexusServices } from '../services/layers.js'
-import { NexusApi } from '../services/nexus-api.js'
-import type { NexusApiService } from '../services/nexus-api.js'
+import { fastPathOf, NexusApi } from '../services/nexus-api.js'
+import type { FastPath, NexusApiService } from '../services/nexus-api.js'
 import { makeTrafficCounters } from '../services/stats.js'
 import { telemetry } from '../telemetry/hooks.js'
 import type { NexusClientApi } from './types.js'
@@ -59,10 +59,11 @@ interface Signalled {
   readonly signal?: AbortSignal | undefined
 }
 
-/** The built runtime (fiber metrics off) and the resolved `NexusApi`, once the layer is up. */
+/** The built runtime (fiber metrics off), the resolved `NexusApi` and its fiber-less path, once the layer is up. */
 interface Hot {
   readonly runtime: Runtime.Runtime<NexusServices>
   readonly api: NexusApiService
+  readonly fast: FastPath | undefined
 }
 
 // Paths name the call in a rejection; built only when one is needed (module-level: no per-call closure).
@@ -123,37 +124,65 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
   // service resolved once, settle one promise from the fiber's observer, and allocate no per-call closure.
   let hot: Hot | undefined
   const warm = (): Promise<Hot> =>
-    runtime.runtime().then(
-      (rt) =>
-        (hot ??= {
-          runtime: hotRuntime(rt),
-          api: Context.get(rt.context, NexusApi),
-        }),
-    )
+    runtime.runtime().then((rt) => {
+      if (hot !== undefined) return hot
+      const api = Context.get(rt.context, NexusApi)
+      return (hot = { runtime: hotRuntime(rt), api, fast: fastPathOf(api) })
+    })
+
+  /** Runs `effect` on a fiber of the hot runtime and settles the call's promise from its exit. */
+  const fork = <P extends Signalled, A>(
+    h: Hot,
+    effect: Effect.Effect<A, NexusError, NexusServices>,
+    args: P,
+    method: string,
+    path: (args: P) => string,
+    resolve: (value: A) => void,
+    reject: (error: Error) => void,
+  ): void => {
+    // The caller's OpenTelemetry context rides along with the fiber (src/telemetry/context-ref.ts).
+    const fiber = Runtime.runFork(h.runtime, telemetry === undefined ? effect : telemetry.fork(effect))
+    fiber.addObserver((exit) => {
+      if (Exit.isSuccess(exit)) resolve(exit.value)
+      // The path only when it is needed (an abort): a failed call may carry arguments it cannot render.
+      else reject(rejection(exit.cause, method, () => path(args)))
+    })
+    // As `runPromiseExit` does with a signal: an abort interrupts the fiber (rejected as `aborted`).
+    const signal = args.signal
+    if (signal === undefined) return
+    if (signal.aborted) return fiber.unsafeInterruptAsFork(fiber.id())
+    const onAbort = () => fiber.unsafeInterruptAsFork(fiber.id())
+    signal.addEventListener('abort', onAbort, { once: true })
+    fiber.addObserver(() => signal.removeEventListener('abort', onAbort))
+  }
 
   const start = <P extends Signalled, A>(
     h: Hot,
+    name: CheckedCall,
     args: P,
     method: string,
     path: (args: P) => string,
     call: (api: NexusApiService, args: P) => Effect.Effect<A, NexusError>,
   ): Promise<A> =>
     new Promise<A>((resolve, reject) => {
-      const effect = call(h.api, args)
-      // The caller's OpenTelemetry context rides along with the fiber (src/telemetry/context-ref.ts).
-      const fiber = Runtime.runFork(h.runtime, telemetry === undefined ? effect : telemetry.fork(effect))
-      fiber.addObserver((exit) => {
-        if (Exit.isSuccess(exit)) resolve(exit.value)
-        // The path only when it is needed (an abort): a failed call may carry arguments it cannot render.
-        else reject(rejection(exit.cause, method, () => path(args)))
-      })
-      // As `runPromiseExit` does with a signal: an abort interrupts the fiber (rejected as `aborted`).
-      const signal = args.signal
-      if (signal === undefined) return
-      if (signal.aborted) return fiber.unsafeInterruptAsFork(fiber.id())
-      const onAbort = () => fiber.unsafeInterruptAsFork(fiber.id())
-      signal.addEventListener('abort', onAbort, { once: true })
-      fiber.addObserver(() => signal.removeEventListener('abort', onAbort))
+      // The fiber-less path (docs/decisions/0006): a call with a fresh session settles from undici's
+      // callback; only what needs the Effect program (a retry, a session renewal) gets a fiber.
+      const fast = h.fast
+      if (
+        fast !== undefined &&
+        fast.start(name, args, args.signal, (result) => {
+          if (!Either.isEither(result))
+            fork(h, result as Effect.Effect<A, NexusError>, args, method, path, resolve, reject)
+          else if (Either.isRight(result)) resolve(result.right as A)
+          else {
+            // What the Effect program fails with (a NexusError): rejected as is, like a fiber's failure.
+            const error = result.left as NexusError
+            reject(error)
+          }
+        })
+      )
+        return
+      fork(h, call(h.api, args), args, method, path, resolve, reject)
     })
 
   const run = <P extends Signalled, A>(
@@ -194,8 +223,8 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
     }
     const h = hot
     return h === undefined
-      ? warm().then((built) => start(built, args, method, path, call))
-      : start(h, args, method, path, call)
+      ? warm().then((built) => start(built, name, args, method, path, call))
+      : start(h, name, args, method, path, call)
   }
 
   const client: NexusClient = {

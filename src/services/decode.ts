@@ -1,4 +1,4 @@
-import { Effect } from 'effect'
+import { Either } from 'effect'
 import type { z } from 'zod'
 import { DecodeError } from '../domain/index.js'
 import type { RequestInfo } from './http-errors.js'
@@ -12,32 +12,15 @@ function issueLines(error: z.ZodError): string[] {
 }
 
 /**
- * Parses a reply body and validates it (architecture.md rule 5: parse, don't trust). JSON.parse's own
- * message quotes the body, which may hold a token, so it is replaced by a neutral line.
+ * Parses a reply body as JSON. JSON.parse's own message quotes the body, which may hold a token, so it is
+ * replaced by a neutral line. Copies only api/method/path: `request` may be an HttpRequest carrying secret
+ * headers and body.
  */
-export function decodeBody<S extends z.ZodType>(
-  request: RequestInfo,
-  text: string,
-  schema: S,
-): Effect.Effect<z.output<S>, DecodeError>
-export function decodeBody<S extends z.ZodType, B>(
-  request: RequestInfo,
-  text: string,
-  schema: S,
-  pick: (decoded: z.output<S>) => B,
-): Effect.Effect<B, DecodeError>
-export function decodeBody<S extends z.ZodType>(
-  request: RequestInfo,
-  text: string,
-  schema: S,
-  pick?: (decoded: z.output<S>) => unknown,
-): Effect.Effect<unknown, DecodeError> {
-  // Copy only api/method/path: `request` may be an HttpRequest carrying secret headers and body.
-  let json: unknown
+export function parseJson(request: RequestInfo, text: string): Either.Either<unknown, DecodeError> {
   try {
-    json = JSON.parse(text)
+    return Either.right(JSON.parse(text) as unknown)
   } catch {
-    return Effect.fail(
+    return Either.left(
       new DecodeError({
         api: request.api,
         method: request.method,
@@ -47,10 +30,19 @@ export function decodeBody<S extends z.ZodType>(
       }),
     )
   }
+}
+
+/** Validates parsed JSON with `schema` (architecture.md rule 5), naming the failing paths on error. */
+export function validate<S extends z.ZodType, B>(
+  request: RequestInfo,
+  json: unknown,
+  schema: S,
+  pick: (decoded: z.output<S>) => B,
+): Either.Either<B, DecodeError> {
   const result = schema.safeParse(json)
-  if (result.success) return Effect.succeed(pick === undefined ? result.data : pick(result.data))
+  if (result.success) return Either.right(pick(result.data))
   const issues = issueLines(result.error)
-  return Effect.fail(
+  return Either.left(
     new DecodeError({
       api: request.api,
       method: request.method,
@@ -59,4 +51,32 @@ export function decodeBody<S extends z.ZodType>(
       message: `${request.method} ${request.path}: reply does not match its schema (${issues[0] ?? 'invalid'})`,
     }),
   )
+}
+
+const same = <A>(a: A): A => a
+
+/**
+ * Parses a reply body and validates it (architecture.md rule 5: parse, don't trust). The result is an
+ * `Either`, which is also an Effect: the facade's fiber-less path (./nexus-api.ts) reads it synchronously,
+ * Effect programs `yield*` it.
+ */
+export function decodeBody<S extends z.ZodType>(
+  request: RequestInfo,
+  text: string,
+  schema: S,
+): Either.Either<z.output<S>, DecodeError>
+export function decodeBody<S extends z.ZodType, B>(
+  request: RequestInfo,
+  text: string,
+  schema: S,
+  pick: (decoded: z.output<S>) => B,
+): Either.Either<B, DecodeError>
+export function decodeBody<S extends z.ZodType>(
+  request: RequestInfo,
+  text: string,
+  schema: S,
+  pick: (decoded: z.output<S>) => unknown = same,
+): Either.Either<unknown, DecodeError> {
+  const json = parseJson(request, text)
+  return Either.isLeft(json) ? json : validate(request, json.right, schema, pick)
 }

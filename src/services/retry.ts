@@ -71,6 +71,23 @@ export function withRetry<A>(
   return Effect.catchAll(attempt, (error) => retryAfter(error, 0, attempt, kind, budget, request, log))
 }
 
+/**
+ * What `withRetry(attempt, …)` does once its first attempt has failed with `error`: repeats `attempt`
+ * within the budget, or fails with `error` (the fiber-less path's failures resume here, docs/decisions/0006).
+ */
+export function retryAfterFirst<A>(
+  error: NexusError,
+  attempt: Effect.Effect<A, NexusError>,
+  kind: RequestKind,
+  budget: RetryBudget,
+  request: RequestInfo,
+  log: ((line: LogLine) => void) | undefined,
+): Effect.Effect<A, NexusError> {
+  return budgetFor(kind, budget) === 0
+    ? Effect.fail(error)
+    : retryAfter(error, 0, attempt, kind, budget, request, log)
+}
+
 /** The failure branch of `withRetry`, kept out of the success path (which then allocates nothing extra). */
 function retryAfter<A>(
   error: NexusError,

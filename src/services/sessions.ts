@@ -58,6 +58,38 @@ export class Sessions extends Context.Tag('mx-reconnect/Sessions')<Sessions, Ses
 
 const SWEEP_EVERY = 1_000
 
+/** A live session as the fiber-less path sees it (docs/decisions/0006). */
+export interface FreshSession {
+  readonly token: Redacted.Redacted<string>
+}
+
+/**
+ * What the client facade's fiber-less path needs from the session service (docs/decisions/0006): the
+ * same cache and the same 401 handling as `withSession`, split at the first send.
+ */
+export interface SessionSteps {
+  /** The user's session when it is fresh at `now`, touched as `withSession` touches it; else undefined. */
+  readonly fresh: (userId: string, now: number) => FreshSession | undefined
+  /**
+   * What `withSession(userId, request, use)` does once `use(session.token)` has run as `first`: a 401 drops
+   * the session, opens a new one and replays `use` once; anything else is `first`'s own outcome.
+   */
+  readonly after: <A>(
+    userId: string,
+    request: RequestInfo,
+    use: (token: Redacted.Redacted<string>) => Effect.Effect<A, NexusError>,
+    session: FreshSession,
+    first: Effect.Effect<A, NexusError>,
+  ) => Effect.Effect<A, NexusError>
+}
+
+const steps = new WeakMap<SessionsService, SessionSteps>()
+
+/** The steps of a session service built by {@link makeSessions}; undefined for any other. */
+export function sessionStepsOf(sessions: SessionsService): SessionSteps | undefined {
+  return steps.get(sessions)
+}
+
 /** Builds the session service. Opening fibers run in the layer's scope, so they outlive a cancelled caller. */
 export const makeSessions = Effect.gen(function* () {
   const config = yield* NexusConfig
@@ -312,7 +344,28 @@ export const makeSessions = Effect.gen(function* () {
       if (entries.get(userId)?._tag === 'Live') entries.delete(userId)
     })
 
-  return Sessions.of({ withSession, token, invalidate })
+  const fresh = (userId: string, now: number): Live | undefined => {
+    const entry = entries.get(userId)
+    if (entry?._tag !== 'Live' || now >= entry.lastUsedAt + freshForMs) return undefined
+    // Touched before sending, as `run` does (§1.5).
+    if (entry.lastUsedAt < now) entry.lastUsedAt = now
+    return entry
+  }
+
+  const after = <A>(
+    userId: string,
+    request: RequestInfo,
+    use: (token: Redacted.Redacted<string>) => Effect.Effect<A, NexusError>,
+    session: FreshSession,
+    first: Effect.Effect<A, NexusError>,
+  ): Effect.Effect<A, NexusError> =>
+    Effect.catchAll(first, (error) =>
+      isSessionRejected(error) ? replay(userId, request, use, session as Live) : Effect.fail(error),
+    )
+
+  const service = Sessions.of({ withSession, token, invalidate })
+  steps.set(service, { fresh, after })
+  return service
 })
 
 /** The session layer: needs `NexusConfig`, `Transport` and `TrafficStats`. */

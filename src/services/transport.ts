@@ -93,41 +93,63 @@ export function toTransportError(
 const ABORTED = new Error('aborted by mx-reconnect')
 
 /**
+ * The error of a call its caller aborted through its `signal`: what the client facade rejects with for an
+ * aborted call (src/client/create-nexus-client.ts), so both of its paths reject alike.
+ */
+export function abortedByCaller(request: RequestInfo): TransportError {
+  return new TransportError({
+    api: request.api,
+    method: request.method,
+    path: request.path,
+    reason: 'aborted',
+    sent: true,
+    message: `${request.method} ${request.path} was aborted by the caller`,
+  })
+}
+
+/** What one exchange ends with: a reply (any status) or the transport's failure. */
+export type Delivery = (reply: ReplyInfo | undefined, error: TransportError | undefined) => void
+
+/**
  * One request as an undici dispatch handler: collects the body without a stream, enforces the
  * deadline, and settles exactly once. `started` turns true when undici hands the request to a socket;
- * a deadline that fires before that provably never sent it.
+ * a deadline that fires before that provably never sent it. Subclasses say who is told and what
+ * cancels it (the calling fiber's end, or the caller's abort signal).
  */
-class Exchange implements Dispatcher.DispatchHandler {
+abstract class Exchange implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined
   private readonly timer: NodeJS.Timeout
   private readonly startedAt: number
   private chunks: Buffer[] = []
   private status = 0
   private headers: IncomingHttpHeaders = {}
-  private settled = false
-  private started = false
-  private cancelled = false
+  protected settled = false
+  protected started = false
+  protected cancelled = false
 
   constructor(
-    private readonly request: HttpRequest,
+    protected readonly request: HttpRequest,
     timeoutMs: number,
     private readonly log: ((line: LogLine) => void) | undefined,
-    private readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
-    private readonly done: (result: Effect.Effect<ReplyInfo, TransportError>) => void,
   ) {
-    this.timer = setTimeout(this.deadline, timeoutMs)
+    // The exchange itself is the timer's argument: no closure per request.
+    this.timer = setTimeout(onDeadline, timeoutMs, this)
     this.startedAt = log === undefined ? 0 : performance.now()
-    fiber.addObserver(this.cancel)
   }
 
-  /** The calling fiber ended first (it was interrupted): abort quietly. */
-  private readonly cancel = () => {
+  /** Stops listening for cancellation (called once, when the exchange settles). */
+  protected abstract detach(): void
+  /** Hands the outcome over (called once). */
+  protected abstract finish(reply: ReplyInfo | undefined, error: TransportError | undefined): void
+
+  /** Aborts the request quietly with `error` (the caller gave up). */
+  protected cancelWith(error: TransportError) {
     if (this.settled) return
     this.cancelled = true
-    this.fail(toTransportError(this.request, ABORTED, false, this.started), 'debug')
+    this.fail(error, 'debug')
   }
 
-  private readonly deadline = () => {
+  deadline() {
     if (this.settled) return
     this.cancelled = true
     this.fail(toTransportError(this.request, ABORTED, true, this.started), 'warn')
@@ -145,15 +167,15 @@ class Exchange implements Dispatcher.DispatchHandler {
       error: error._tag,
       durationMs: Math.round(performance.now() - this.startedAt),
     })
-    this.settle(Effect.fail(error))
+    this.settle(undefined, error)
   }
 
-  private settle(result: Effect.Effect<ReplyInfo, TransportError>) {
+  private settle(reply: ReplyInfo | undefined, error: TransportError | undefined) {
     this.settled = true
     clearTimeout(this.timer)
-    this.fiber.removeObserver(this.cancel)
+    this.detach()
     if (this.cancelled) this.controller?.abort(ABORTED)
-    this.done(result)
+    this.finish(reply, error)
   }
 
   onRequestStart(controller: Dispatcher.DispatchController) {
@@ -189,13 +211,91 @@ class Exchange implements Dispatcher.DispatchHandler {
       status,
       durationMs: Math.round(performance.now() - this.startedAt),
     })
-    this.settle(Effect.succeed({ status, headers: this.headers, text }))
+    this.settle({ status, headers: this.headers, text }, undefined)
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error) {
     if (this.settled) return
     this.fail(toTransportError(this.request, error, false, this.started), 'warn')
   }
+}
+
+function onDeadline(exchange: Exchange) {
+  exchange.deadline()
+}
+
+/**
+ * An exchange for an Effect `send`: a fiber that ends with the request still in flight was interrupted,
+ * so its end aborts the request. (Effect.async without a canceler, plus an observer on the calling
+ * fiber: a canceler costs an onInterrupt region per request, measurable at benchmark rates.)
+ */
+class FiberExchange extends Exchange {
+  constructor(
+    request: HttpRequest,
+    timeoutMs: number,
+    log: ((line: LogLine) => void) | undefined,
+    private readonly fiber: Fiber.RuntimeFiber<unknown, unknown>,
+    private readonly resume: (result: Effect.Effect<ReplyInfo, TransportError>) => void,
+  ) {
+    super(request, timeoutMs, log)
+    fiber.addObserver(this.cancel)
+  }
+
+  /** The calling fiber ended first (it was interrupted): abort quietly. */
+  private readonly cancel = () => {
+    this.cancelWith(toTransportError(this.request, ABORTED, false, this.started))
+  }
+
+  protected detach() {
+    this.fiber.removeObserver(this.cancel)
+  }
+
+  protected finish(reply: ReplyInfo | undefined, error: TransportError | undefined) {
+    this.resume(error === undefined ? Effect.succeed(reply!) : Effect.fail(error))
+  }
+}
+
+/**
+ * An exchange for the fiber-less path (docs/decisions/0006): the caller's `AbortSignal` aborts it, with
+ * the error the facade gives an aborted call. The exchange is its own abort listener (`handleEvent`), so
+ * listening allocates no closure.
+ */
+class SignalExchange extends Exchange {
+  constructor(
+    request: HttpRequest,
+    timeoutMs: number,
+    log: ((line: LogLine) => void) | undefined,
+    private readonly signal: AbortSignal | undefined,
+    private readonly done: Delivery,
+  ) {
+    super(request, timeoutMs, log)
+    signal?.addEventListener('abort', this)
+  }
+
+  handleEvent() {
+    this.cancelWith(abortedByCaller(this.request))
+  }
+
+  protected detach() {
+    this.signal?.removeEventListener('abort', this)
+  }
+
+  protected finish(reply: ReplyInfo | undefined, error: TransportError | undefined) {
+    this.done(reply, error)
+  }
+}
+
+/**
+ * The transport's callback form, for the client facade's fiber-less path (docs/decisions/0006): sends
+ * `request`, aborts it when `signal` fires, and tells `done` exactly once.
+ */
+export type Dispatch = (request: HttpRequest, signal: AbortSignal | undefined, done: Delivery) => void
+
+const dispatchers = new WeakMap<TransportService, Dispatch>()
+
+/** The callback form of a transport built by {@link makeTransport}; undefined for any other transport. */
+export function dispatcherOf(transport: TransportService): Dispatch | undefined {
+  return dispatchers.get(transport)
 }
 
 /** Builds the transport over a fresh agent; the agent closes with the scope. */
@@ -218,33 +318,39 @@ export const makeTransport = Effect.gen(function* () {
   const timeoutMs = config.timeoutMs
   const log: ((line: LogLine) => void) | undefined = config.log
 
-  // Effect.async without a canceler, plus an observer on the calling fiber: a canceler costs an
-  // onInterrupt region per request (measurable at benchmark rates), while a fiber that ends with the
-  // request still in flight was interrupted, so aborting then is exactly "abort on interruption".
+  const options = (request: HttpRequest): Dispatcher.DispatchOptions => ({
+    origin: request.endpoint.origin,
+    path: request.endpoint.basePath + request.path,
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? null,
+  })
+  const start = (request: HttpRequest, exchange: Exchange) => {
+    counters.requests++
+    try {
+      agent.dispatch(options(request), exchange)
+    } catch (error) {
+      // undici reports most failures through the handler; anything thrown here never left.
+      exchange.onResponseError(undefined, error instanceof Error ? error : new Error('dispatch failed'))
+    }
+  }
+
   const send = (request: HttpRequest): Effect.Effect<ReplyInfo, TransportError> =>
     Effect.withFiberRuntime((fiber) =>
       Effect.async<ReplyInfo, TransportError>((resume) => {
-        const exchange = new Exchange(request, timeoutMs, log, fiber, resume)
-        counters.requests++
-        try {
-          agent.dispatch(
-            {
-              origin: request.endpoint.origin,
-              path: request.endpoint.basePath + request.path,
-              method: request.method,
-              headers: request.headers,
-              body: request.body ?? null,
-            },
-            exchange,
-          )
-        } catch (error) {
-          // undici reports most failures through the handler; anything thrown here never left.
-          exchange.onResponseError(undefined, error instanceof Error ? error : new Error('dispatch failed'))
-        }
+        start(request, new FiberExchange(request, timeoutMs, log, fiber, resume))
       }),
     )
 
-  return Transport.of({ send })
+  const dispatch: Dispatch = (request, signal, done) => {
+    // An already aborted call is never sent (as a fiber interrupted before it runs sends nothing).
+    if (signal?.aborted === true) return done(undefined, abortedByCaller(request))
+    start(request, new SignalExchange(request, timeoutMs, log, signal, done))
+  }
+
+  const service = Transport.of({ send })
+  dispatchers.set(service, dispatch)
+  return service
 })
 
 /** The transport layer: needs `NexusConfig` and `TrafficStats`. */
