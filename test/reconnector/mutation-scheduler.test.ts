@@ -38,7 +38,12 @@ describe('createScheduler', () => {
   it('wakes a member at its time, not before; an overdue time fires at once', () => {
     scheduler = make()
     scheduler.at('A', T0 + 5_000)
+    scheduler.at('C', T0 + 9_000)
+    scheduler.cancel('C')
+    // One host timer for the queue (reconnector.md, Memory), re-set for an earlier key.
+    expect(vi.getTimerCount()).toBe(1)
     scheduler.at('B', T0 - 1_000)
+    expect(vi.getTimerCount()).toBe(1)
     vi.advanceTimersByTime(0)
     expect(due).toEqual(['B'])
     vi.advanceTimersByTime(4_999)
@@ -102,6 +107,8 @@ describe('createScheduler', () => {
     vi.advanceTimersByTime(350)
     expect(runs).toBe(3)
     scheduler.close()
+    // Every timer of this process stopped, the wake-up's host timer too.
+    expect(vi.getTimerCount()).toBe(0)
     vi.advanceTimersByTime(5_000)
     expect(runs).toBe(3)
     expect(due).toEqual([])
