@@ -125,11 +125,13 @@ describe('storeStatus (reconnector.md, Memory)', () => {
   })
 })
 
+// toStrictEqual: a view has no `prompt` or `outcome` key at all when it has none (the optional fields of
+// `LifecycleView`, under exactOptionalPropertyTypes).
 describe('viewOfSnapshot: the view of a live lifecycle', () => {
   const ref = { userId: 'u-1', memberGuid: 'MBR-1' }
   it('awaiting credentials: the prompt with its fields, deadline and attempt (counted from 1)', () => {
     const s = snap({ credentials: 'awaiting' }, { fields, member, userDeadline: NOW + 9, wakeAt: NOW + 9 })
-    expect(viewOfSnapshot(ref, s, NOW, EVICT)).toEqual({
+    expect(viewOfSnapshot(ref, s, NOW, EVICT)).toStrictEqual({
       memberGuid: 'MBR-1',
       userId: 'u-1',
       state: 'credentials.awaiting',
@@ -142,7 +144,7 @@ describe('viewOfSnapshot: the view of a live lifecycle', () => {
   it('done: the outcome, no prompt; before any read the connection status is null', () => {
     const output = { outcome: 'failed', memberGuid: 'MBR-1' }
     const view = viewOfSnapshot(ref, snap('failed', {}, 'done', output), NOW, EVICT)
-    expect(view).toEqual({
+    expect(view).toStrictEqual({
       memberGuid: 'MBR-1',
       userId: 'u-1',
       state: 'failed',
@@ -154,7 +156,7 @@ describe('viewOfSnapshot: the view of a live lifecycle', () => {
   })
   it('running: neither prompt nor outcome', () => {
     const view = viewOfSnapshot(ref, snap('aggregating', { member }), NOW, EVICT)
-    expect(view).toEqual({
+    expect(view).toStrictEqual({
       memberGuid: 'MBR-1',
       userId: 'u-1',
       state: 'aggregating',
