@@ -10,17 +10,26 @@ import {
   membersBody,
   oauthWindowBody,
 } from '../domain/index.js'
-import type { Challenge, CredentialField, Job, JobStart, Member, NexusError } from '../domain/index.js'
+import type {
+  Challenge,
+  CredentialField,
+  Job,
+  JobStart,
+  Member,
+  NexusError,
+  TransportError,
+} from '../domain/index.js'
 import { checkArguments, checked } from './arguments.js'
 import { NexusConfig } from './config.js'
 import { decodeBody, parseJson, validate } from './decode.js'
 import { exchange, sendOnce } from './exchange.js'
 import { isSessionRejected, toHttpError } from './http-errors.js'
-import type { RequestInfo } from './http-errors.js'
+import type { ReplyInfo, RequestInfo } from './http-errors.js'
 import { NEXUS_MEDIA_TYPE } from './media-types.js'
 import { budgetFor, isTransient, retryAfterFirst } from './retry.js'
 import type { RequestKind } from './retry.js'
 import { Sessions, sessionStepsOf } from './sessions.js'
+import type { FreshSession } from './sessions.js'
 import { TrafficStats } from './stats.js'
 import { dispatcherOf, Transport } from './transport.js'
 import { telemetry } from '../telemetry/hooks.js'
@@ -325,6 +334,29 @@ export const makeNexusApi = Effect.gen(function* () {
   if (dispatch !== undefined && steps !== undefined) {
     const clock = config.clock
     const now = () => (clock === undefined ? Date.now() : clock.now())
+    /** What the call comes to after its first send: an `Either`, or the rest of the Effect program. */
+    const outcome = (
+      p: Plan<unknown>,
+      request: HttpRequest,
+      session: FreshSession,
+      reply: ReplyInfo | undefined,
+      error: TransportError | undefined,
+    ): Effect.Effect<unknown, NexusError> => {
+      if (reply !== undefined && reply.status >= 200 && reply.status < 300) return p.read(request, reply.text)
+      // What `sendOnce` makes of the first send (exchange.ts), then the rest of `withSession`.
+      const failure: NexusError = error ?? toHttpError(request, reply!, now())
+      const kind = retryKind(p.kind)
+      const budget = budgetOf(p.kind)
+      if (!isSessionRejected(failure) && !(budgetFor(kind, budget) > 0 && isTransient(failure, kind)))
+        return Either.left(failure)
+      const rest = Effect.flatMap(
+        retryAfterFirst(failure, sendOnce(transport, request), kind, budget, request, log),
+        (r) => p.read(request, r.text),
+      )
+      const info: RequestInfo = { api: 'nexus', method: p.method, path: p.path }
+      return steps.after(p.userId, info, useOf(p), session, rest)
+    }
+
     const start: FastPath['start'] = (name, args, signal, settle) => {
       if (!Object.hasOwn(PLANS, name) || !quiet()) return false
       const planned = name as PlannedCall
@@ -340,20 +372,14 @@ export const makeNexusApi = Effect.gen(function* () {
       if (session === undefined) return false
       const request = requestOf(p, session.token)
       dispatch(request, signal, (reply, error) => {
-        if (reply !== undefined && reply.status >= 200 && reply.status < 300)
-          return settle(p.read(request, reply.text))
-        // What `sendOnce` makes of the first send (exchange.ts), then the rest of `withSession`.
-        const failure: NexusError = error ?? toHttpError(request, reply!, now())
-        const kind = retryKind(p.kind)
-        const budget = budgetOf(p.kind)
-        if (!isSessionRejected(failure) && !(budgetFor(kind, budget) > 0 && isTransient(failure, kind)))
-          return settle(Either.left(failure))
-        const rest = Effect.flatMap(
-          retryAfterFirst(failure, sendOnce(transport, request), kind, budget, request, log),
-          (r) => p.read(request, r.text),
-        )
-        const info: RequestInfo = { api: 'nexus', method: p.method, path: p.path }
-        settle(steps.after(p.userId, info, useOf(p), session, rest))
+        // Settled exactly once, even if decoding threw (a defect, rejected as is, as a fiber's would be).
+        let result: Effect.Effect<unknown, NexusError>
+        try {
+          result = outcome(p, request, session, reply, error)
+        } catch (defect) {
+          result = Effect.die(defect)
+        }
+        settle(result)
       })
       return true
     }
