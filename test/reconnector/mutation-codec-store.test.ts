@@ -198,3 +198,47 @@ describe('codecStore', () => {
     expect(await store.history(GUID)).toEqual(await inner.history(GUID))
   })
 })
+
+describe('codecStore, odd inputs', () => {
+  it('a save with no snapshot, or one whose context names no string user, reads back as it was', async () => {
+    const { store } = setup()
+    const { record } = await store.create(row(base))
+    await store.save(GUID, {
+      expectedVersion: record.version,
+      state: 's',
+      status: 'running',
+      wakeAt: null,
+      snapshot: null,
+    })
+    expect((await store.get(GUID))?.snapshot).toBeNull()
+    const odd = { ...base, context: { ...base.context, userId: 7 } }
+    await store.save(GUID, {
+      expectedVersion: record.version + 1,
+      state: 's',
+      status: 'waiting',
+      wakeAt: 1,
+      snapshot: odd,
+    })
+    expect((await store.get(GUID))?.snapshot).toEqual(odd)
+  })
+
+  it('is an ordinary object to promise machinery, and keeps a class store’s methods on their instance', async () => {
+    const { store } = setup()
+    await expect(Promise.resolve(store)).resolves.toBe(store)
+    expect((store as unknown as Record<string, unknown>).notAMethod).toBeUndefined()
+
+    class PrivateStore {
+      readonly #inner = memoryStore()
+      readonly kind = 'private'
+      counts() {
+        return this.#inner.counts()
+      }
+    }
+    const wrapped = codecStore(new PrivateStore() as unknown as ReturnType<typeof memoryStore>, {
+      policy: POLICY,
+      client: { listMemberChallenges: () => Promise.resolve([]) },
+    })
+    await expect(wrapped.counts()).resolves.toMatchObject({ running: 0, waiting: 0, done: 0 })
+    expect((wrapped as unknown as PrivateStore).kind).toBe('private')
+  })
+})
