@@ -112,6 +112,19 @@ describe('Transport', () => {
     expect(error).toMatchObject({ _tag: 'TransportError', reason: 'timeout', sent: true })
   })
 
+  it('each request keeps its own deadline: an answered one is not failed, a slow one times out, again after', async () => {
+    // One timer serves every deadline (src/services/transport.ts, Deadlines): requests in flight together
+    // and one sent after the list emptied must each still get theirs.
+    server.setHandler((r) => (r.path.endsWith('/slow') ? { body: {}, delayMs: 3_000 } : { body: { ok: 1 } }))
+    const t = transportFor(server.url, { timeoutMs: 1_000 })
+    const [slow, fast] = await Promise.all([t.send({ path: '/slow' }), t.send({ path: '/fast' })])
+    expect(Exit.isSuccess(fast)).toBe(true)
+    expect(failureOf(slow)).toMatchObject({ reason: 'timeout', sent: true, path: '/slow' })
+    const again = failureOf(await t.send({ path: '/slow' }))
+    await t.close()
+    expect(again).toMatchObject({ reason: 'timeout', sent: true, path: '/slow' })
+  })
+
   it('maps a dropped connection to a reset', async () => {
     server.setHandler(() => ({ destroy: true }))
     const t = transportFor(server.url)
