@@ -94,6 +94,7 @@ describe('withImages', () => {
       { guid: 'OPT-4', label: 'D', value: 'd' },
       { guid: 'OPT-5', label: 'E', value: 'e' },
       'odd',
+      null,
     ]
     const fresh = [
       { guid: 'OPT-X', label: 'A', value: 'a', data_uri: 'data:,wrong' },
@@ -114,6 +115,7 @@ describe('withImages', () => {
       stored[3],
       stored[4],
       'odd',
+      null,
     ]
     expect(out.context.challenges[0]?.imageOptions).toStrictEqual(expected)
     expect(out.context.challenges[0]?.options).toStrictEqual(expected)
