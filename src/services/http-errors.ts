@@ -17,6 +17,19 @@ export interface ReplyInfo {
 
 const API_NAME: Record<Api, string> = { nexus: 'Nexus', sso: 'SSO', mdx: 'MDX' }
 
+/** The three HTTP-date forms (RFC 9110 §5.6.7): IMF-fixdate, obsolete RFC 850, and asctime (UTC, no zone). */
+const IMF_FIXDATE = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/
+const RFC_850 =
+  /^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT$/
+const ASCTIME = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/
+
+/** Epoch ms of an HTTP-date, or NaN for anything else (never what Date.parse would guess at: 'in 5' is 2001). */
+function httpDate(raw: string): number {
+  if (IMF_FIXDATE.test(raw) || RFC_850.test(raw)) return Date.parse(raw)
+  if (ASCTIME.test(raw)) return Date.parse(`${raw} GMT`)
+  return Number.NaN
+}
+
 /**
  * Parses a `Retry-After` header (RFC 9110 §10.2.3): delta-seconds or an HTTP-date. Returns milliseconds
  * from `nowMs`, never negative, or undefined when absent or unreadable.
@@ -28,7 +41,7 @@ export function parseRetryAfter(
   const raw = (typeof value === 'string' ? value : value?.[0])?.trim()
   if (raw === undefined || raw === '') return undefined
   if (/^\d+(\.\d+)?$/.test(raw)) return Math.round(Number(raw) * 1000)
-  const at = Date.parse(raw)
+  const at = httpDate(raw)
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
 }
 

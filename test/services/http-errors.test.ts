@@ -73,3 +73,23 @@ describe('isSessionRejected', () => {
     expect(isSessionRejected(toHttpError({ ...request, api: 'sso' }, reply(401, ''), 0))).toBe(false)
   })
 })
+
+describe('parseRetryAfter: only HTTP-dates (RFC 9110 §5.6.7)', () => {
+  const now = Date.parse('1994-11-06T08:49:30Z')
+
+  it('reads the three HTTP-date forms as UTC', () => {
+    expect(parseRetryAfter('Sun, 06 Nov 1994 08:49:37 GMT', now)).toBe(7000)
+    expect(parseRetryAfter('Sunday, 06-Nov-94 08:49:37 GMT', now)).toBe(7000)
+    expect(parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe(7000)
+  })
+
+  it('ignores text Date.parse would read as some date', () => {
+    for (const text of ['in 5', 'May 5', '2024-01-01', 'Sun, 06 Nov 1994', '5 minutes']) {
+      expect(parseRetryAfter(text, now)).toBeUndefined()
+    }
+    // The lure: V8 reads the first four as dates (in 2001, 2024 and 1994).
+    expect(
+      ['in 5', 'May 5', '2024-01-01', 'Sun, 06 Nov 1994'].map((t) => Number.isNaN(Date.parse(t))),
+    ).toEqual([false, false, false, false])
+  })
+})
