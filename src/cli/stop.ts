@@ -6,12 +6,17 @@
  * shell, but the shell does not pass the signal on, so this process would be left running, orphaned. Under
  * npm, then, the parent going away is a stop request too: nobody is left waiting for this process.
  * Outside npm (`node bin/mx-reconnect.js`, systemd, a container, `nohup`), only the signals count.
+ *
+ * The signal listeners stay for the life of the process, and a repeated signal is ignored: Ctrl+C under npm
+ * reaches the bin twice (once from the terminal's process group, once more forwarded by npm to its child),
+ * and with a one-shot listener the second would kill the process by Node's default action in the middle of
+ * its clean stop. A stop is bounded by the command itself (`--grace-ms`); SIGKILL always ends it.
  */
 
 /** What {@link stopRequest} watches; the real process by default, a stand-in in tests. */
 export interface StopSource {
-  /** Adds a one-shot listener for a signal. */
-  readonly once: (signal: 'SIGINT' | 'SIGTERM', listener: () => void) => void
+  /** Adds a listener for a signal, kept for the life of the process (`process.on`). */
+  readonly on: (signal: 'SIGINT' | 'SIGTERM', listener: () => void) => void
   /** The current parent pid (re-read on every call, as `process.ppid` is). */
   readonly ppid: () => number
   /** True when npm started this process (`npm_command` is set by `npm exec` and `npm run`). */
@@ -24,7 +29,7 @@ export interface StopSource {
 export const NPM_EXITED = 'npm exited'
 
 const realProcess = (): StopSource => ({
-  once: (signal, listener) => void process.once(signal, listener),
+  on: (signal, listener) => void process.on(signal, listener),
   ppid: () => process.ppid,
   underNpm: typeof process.env['npm_command'] === 'string' && process.env['npm_command'] !== '',
 })
@@ -48,11 +53,14 @@ export function stopRequest(source: StopSource = realProcess()): Promise<string>
         }, source.pollMs ?? 250)
       : undefined
     timer?.unref()
+    let asked = false
     function done(reason: string): void {
+      if (asked) return
+      asked = true
       if (timer !== undefined) clearInterval(timer)
       resolve(reason)
     }
-    source.once('SIGINT', () => done('SIGINT'))
-    source.once('SIGTERM', () => done('SIGTERM'))
+    source.on('SIGINT', () => done('SIGINT'))
+    source.on('SIGTERM', () => done('SIGTERM'))
   })
 }

@@ -8,7 +8,7 @@ function fakeProcess(underNpm: boolean) {
   const listeners = new Map<string, () => void>()
   let ppid = 100
   const source: StopSource = {
-    once: (signal, listener) => void listeners.set(signal, listener),
+    on: (signal, listener) => void listeners.set(signal, listener),
     ppid: () => ppid,
     underNpm,
     pollMs: 250,

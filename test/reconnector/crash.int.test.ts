@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -48,6 +50,35 @@ async function history(db: string, plans: readonly Plan[]) {
   }
 }
 
+function killPoints(members: number): [number, number] {
+  const replay = process.env['MX_CRASH_KILL_AT']?.split(',').map(Number)
+  if (replay?.length === 2 && replay.every((n) => Number.isInteger(n) && n > 0))
+    return [replay[0]!, replay[1]!]
+  return [1 + Math.floor(Math.random() * (members / 2)), 1 + Math.floor(Math.random() * 20)]
+}
+
+/** Running members whose lease names an instance of process `pid` (read from the file, not through a store). */
+function leasedBy(db: string, pid: number): number {
+  const file = new Database(db, { readonly: true, fileMustExist: true })
+  try {
+    const row = file
+      .prepare(
+        'SELECT count(*) AS n FROM lifecycles l JOIN instances i ON i.id = l.owner WHERE i.pid = ? AND l.status = ?',
+      )
+      .get(pid, 'running') as { n: number }
+    return row.n
+  } finally {
+    file.close()
+  }
+}
+
+/** Resolves once `holds()` is true (read every 100 ms) or `ended` settles, whichever comes first. */
+async function until(holds: () => boolean, ended: Promise<unknown>): Promise<void> {
+  let over = false
+  void ended.finally(() => (over = true))
+  while (!over && !holds()) await sleep(100)
+}
+
 describe('crash and resume', () => {
   it('killed after journaling, before the first lifecycle write: resumeAll runs the whole sweep', async () => {
     const plans = seedPlans(env.sim, 'journal', 24, 6)
@@ -72,9 +103,8 @@ describe('crash and resume', () => {
     const plans = seedPlans(env.sim, 'crash', 160, 50)
     const plansPath = writePlans('crash', plans)
     const db = join(dir, 'crash.db')
-    // Random kill points, printed so a failure can be replayed.
-    const killAt = 1 + Math.floor(Math.random() * (plans.length / 2))
-    const killResumeAt = 1 + Math.floor(Math.random() * 20)
+    // Random kill points, printed so a failure can be replayed (MX_CRASH_KILL_AT=48,1 replays 48 and 1).
+    const [killAt, killResumeAt] = killPoints(plans.length)
     console.info(`crash test: kill the sweep after ${killAt} outcomes, its resume after ${killResumeAt}`)
 
     const first = startChild('sweep', db, plansPath, config('nightly', LONG_LEASE))
@@ -84,9 +114,13 @@ describe('crash and resume', () => {
     const finishedBeforeCrash = new Set(first.outcomes)
     expect(finishedBeforeCrash.size).toBeLessThan(plans.length)
 
-    // Same owner: the dead process's 10-minute leases are taken over at once (its pid is gone).
+    // Same owner: the dead process's 10-minute leases are taken over at once (its pid is gone). Another
+    // owner (the third process) could only wait them out, so the second is killed once it has taken every
+    // one of them over (as it resumes each member: not all before its first outcome), and not before its
+    // `killResumeAt`-th outcome.
     const second = startChild('resume', db, plansPath, config('nightly', 1_500))
     await Promise.race([second.outcomesReached(killResumeAt).catch(() => undefined), second.exited])
+    await until(() => leasedBy(db, first.pid) === 0, second.exited)
     second.kill()
     await second.exited
 
