@@ -6,7 +6,7 @@ import type { LogLine, NexusClientConfig } from '../../src/services/config.js'
 import { layerFromConfig } from '../../src/services/layers.js'
 import { fastPathOf, NexusApi, NexusApiLive } from '../../src/services/nexus-api.js'
 import type { NexusApiService } from '../../src/services/nexus-api.js'
-import { SessionsLive } from '../../src/services/sessions.js'
+import { Sessions, SessionsLive } from '../../src/services/sessions.js'
 import { makeTrafficCounters, TrafficStats } from '../../src/services/stats.js'
 import { Transport, TransportLive } from '../../src/services/transport.js'
 import { startFakeMx } from '../support/fake-mx.js'
@@ -165,6 +165,34 @@ describe('the fiber-less path runs only with a fresh session (decision 0006)', (
     try {
       const api = await rt.runPromise(NexusApi)
       expect(fastPathOf(api)).toBeUndefined()
+      await expect(rt.runPromise(api.readMember(user))).resolves.toMatchObject({ guid: 'MBR-1' })
+    } finally {
+      await rt.dispose()
+    }
+  })
+  it('a NexusApi over a Sessions service that is not the built-in one has no fiber-less path', async () => {
+    const parsed = parseConfig({ ...mx.config })
+    if (Either.isLeft(parsed)) throw parsed.left
+    const base = Layer.merge(
+      Layer.succeed(NexusConfig, parsed.right),
+      Layer.succeed(TrafficStats, makeTrafficCounters()),
+    )
+    const sessions = Layer.provideMerge(SessionsLive, Layer.provideMerge(TransportLive, base))
+    // The built-in sessions, wrapped: a custom Sessions service (decision 0006: the call runs as an Effect program).
+    const custom = Layer.provideMerge(
+      Layer.effect(
+        Sessions,
+        Effect.map(Sessions, (s) =>
+          Sessions.of({ withSession: s.withSession, token: s.token, invalidate: s.invalidate }),
+        ),
+      ),
+      sessions,
+    )
+    const rt = ManagedRuntime.make(Layer.provideMerge(NexusApiLive, custom))
+    try {
+      const api = await rt.runPromise(NexusApi)
+      expect(fastPathOf(api)).toBeUndefined()
+      await rt.runPromise(api.readMember(user))
       await expect(rt.runPromise(api.readMember(user))).resolves.toMatchObject({ guid: 'MBR-1' })
     } finally {
       await rt.dispose()
