@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { systemClock } from '../../src/bridge/clock.js'
 import { createReconnector } from '../../src/reconnector/index.js'
 import type { ReconnectorEvent, ReconnectorOptions } from '../../src/reconnector/index.js'
+import { createScheduler } from '../../src/reconnector/scheduler.js'
 import { StoreError } from '../../src/stores/errors.js'
 import { memoryStore } from '../../src/stores/index.js'
 import type { LifecycleStore } from '../../src/stores/index.js'
@@ -409,6 +410,34 @@ describe('lease renewal before a request (reconnector.md: renewed before any req
     expect(row?.owner).not.toBeNull()
     s.answer()
     expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    await r.close()
+  })
+})
+
+describe('a scheduling engine that runs members in other processes (docs/scale-out.md)', () => {
+  it('a member it takes is not run here; one it declines runs here', async () => {
+    const store = memoryStore()
+    const m = member('md-handover')
+    let takes = true
+    const handed: [string, string | undefined][] = []
+    const scheduler: ReconnectorOptions['scheduler'] = (deps) => ({
+      ...createScheduler(deps),
+      handOver: (memberGuid, record) => {
+        handed.push([memberGuid, record?.status])
+        return takes
+      },
+    })
+    const { r } = make(store, { scheduler, credentials: answer })
+    const view = await r.start(m)
+    expect(view.state).toBe('queued')
+    // Handed over when created (nothing read yet), and not run here: no request, no lease taken.
+    expect(handed).toEqual([[m.memberGuid, undefined]])
+    expect(requests(m.memberGuid)).toHaveLength(0)
+    expect((await store.get(m.memberGuid))?.owner ?? null).toBeNull()
+    takes = false
+    // The engine declines when the member is looked at again: it runs here.
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    expect(handed[1]).toEqual([m.memberGuid, 'running'])
     await r.close()
   })
 })

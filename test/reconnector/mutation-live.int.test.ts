@@ -150,3 +150,78 @@ describe('close with a lifecycle in memory', () => {
     expect(puts(m.memberGuid)).toBe(0)
   })
 })
+
+describe('what a live lifecycle stores (reconnector.md: history; stored before the side effect)', () => {
+  it('history holds each state change once, in order, as the transition events said, then the outcome', async () => {
+    const store = memoryStore()
+    const m = member('ml-history')
+    const { r, events } = make(store, { credentials: (p) => Promise.resolve(good(p.fields)) })
+    await r.start(m)
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    const history = await store.history(m.memberGuid)
+    const states = history.filter((h) => h.type === 'state').map((h) => h.data)
+    const transitions = events.flatMap((e) =>
+      e.type === 'transition' && e.memberGuid === m.memberGuid
+        ? [{ state: e.state, connectionStatus: e.connectionStatus }]
+        : [],
+    )
+    expect(states).toEqual(transitions)
+    expect(states.length).toBeGreaterThan(2)
+    for (let i = 1; i < states.length; i++) expect(states[i]).not.toEqual(states[i - 1])
+    expect(transitions.map((t) => t.state)).toContain('credentials.awaiting')
+    const outcome = events.find((e) => e.type === 'outcome' && e.memberGuid === m.memberGuid)
+    const outcomes = history.filter((h) => h.type === 'outcome')
+    expect(outcomes.map((h) => h.data)).toEqual([outcome?.type === 'outcome' ? outcome.output : 'none'])
+    expect(history.at(-1)?.type).toBe('outcome')
+    await r.close()
+  })
+
+  it('a prompt a provider is answering is stored running, not waiting (no other process takes it for parked)', async () => {
+    const inner = memoryStore()
+    const m = member('ml-asking')
+    const saved: { state: string; status: string }[] = []
+    const store: LifecycleStore = {
+      ...inner,
+      save: (guid, update, history) => {
+        if (guid === m.memberGuid) saved.push({ state: update.state, status: update.status })
+        return inner.save(guid, update, history)
+      },
+    }
+    let answer!: () => void
+    let asked!: () => void
+    const prompted = new Promise<void>((resolve) => (asked = resolve))
+    const { r } = make(store, {
+      credentials: (p) =>
+        new Promise((resolve) => {
+          answer = () => resolve(good(p.fields))
+          asked()
+        }),
+    })
+    await r.start(m)
+    await prompted
+    answer()
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    const awaiting = saved.filter((s) => s.state === 'credentials.awaiting')
+    expect(awaiting.length).toBeGreaterThan(0)
+    expect(awaiting.every((s) => s.status === 'running')).toBe(true)
+    await r.close()
+  })
+
+  it('credentials refused until the budget is spent end needsCredentials without a deadline reason', async () => {
+    const store = memoryStore()
+    const m = member('ml-refused')
+    // docs/simulator.md: a username other than `mxuser` is DENIED.
+    const bad = (fields: readonly { guid: string; type: string | null }[]) =>
+      fields.map((f) => ({ guid: f.guid, value: f.type === 'PASSWORD' ? 'good' : 'nobody' }))
+    const { r } = make(store, {
+      credentials: (p) => Promise.resolve(bad(p.fields)),
+      policy: { ...policy, attempts: { credentials: 2 } },
+    })
+    await r.start(m)
+    const done = await r.settled(m.memberGuid)
+    expect(done?.outcome?.outcome).toBe('needsCredentials')
+    expect(done?.outcome).not.toHaveProperty('reason')
+    expect((await store.get(m.memberGuid))?.outcome).not.toHaveProperty('reason')
+    await r.close()
+  })
+})
