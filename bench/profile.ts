@@ -1,18 +1,19 @@
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { RunKind } from './workers/sweep-runs.js'
-import type { SweepArgs } from './workers/sweep.js'
+import type { SweepArgs, SweepResult } from './workers/sweep.js'
 
 // `npm run bench:profile` (issue 15): where figure 4's client CPU goes. Runs the sweep worker once per way
 // (naive loop, reconnectMember, memory sweep, SQLite sweep) under V8's sampling profiler and splits each
 // process's busy time by layer: XState, Effect, undici, zod, the library's own code (src/, machines/), the
 // garbage collector, module loading, the bench's memory sampler, and the rest (Node's own JS and native
-// code: sockets, streams, timers, promises, abort signals). Not a benchmark: the profiler slows everything,
-// and the split is what to read, divided by the members each process ran (warm-up included).
+// code: sockets, streams, timers, promises, abort signals). Only the timed run is profiled (the worker's
+// start, seeding and warm-up are not). Beside the split, each way's CPU per member as figure 4 measures it
+// (process.cpuUsage, profiler on: slower than a plain `npm run bench`, read the ratios).
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const KINDS: readonly RunKind[] = ['naive', 'member', 'memory', 'sqlite']
@@ -81,7 +82,7 @@ function split(profile: Profile): Record<Layer, number> {
   return out
 }
 
-function profileRun(kind: RunKind, dir: string): Promise<void> {
+function profileRun(kind: RunKind, dir: string): Promise<number> {
   const args: SweepArgs = {
     members,
     concurrency: 64,
@@ -93,44 +94,39 @@ function profileRun(kind: RunKind, dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [
-        '--expose-gc',
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        dir,
-        '--import',
-        'tsx',
-        'bench/workers/sweep.ts',
-        JSON.stringify(args),
-      ],
-      { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+      ['--expose-gc', '--import', 'tsx', 'bench/workers/sweep.ts', JSON.stringify(args)],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, MX_BENCH_CPU_PROFILE: join(dir, 'run.cpuprofile') },
+      },
     )
+    let out = ''
+    child.stdout.setEncoding('utf8')
+    child.stdout.on('data', (chunk: string) => (out += chunk))
     child.once('error', reject)
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`${kind} worker exited with ${code}`)),
-    )
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`${kind} worker exited with ${code}`))
+      const result = JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as SweepResult
+      resolve(result.runs[0]?.cpuMsPerMember ?? Number.NaN)
+    })
   })
 }
 
-const rows: Array<{ kind: RunKind; layers: Record<Layer, number> }> = []
+const rows: Array<{ kind: RunKind; cpuMs: number; layers: Record<Layer, number> }> = []
 for (const kind of kinds) {
   const dir = mkdtempSync(join(tmpdir(), `mx-profile-${kind}-`))
   try {
-    await profileRun(kind, dir)
-    // The worker's own profile is the largest (the simulator process it starts writes a small one).
-    const files = readdirSync(dir)
-      .filter((f) => f.endsWith('.cpuprofile'))
-      .map((f) => ({ f, text: readFileSync(join(dir, f), 'utf8') }))
-      .sort((a, b) => b.text.length - a.text.length)
-    if (files[0] === undefined) throw new Error(`${kind}: no profile written`)
-    rows.push({ kind, layers: split(JSON.parse(files[0].text) as Profile) })
+    const cpuMs = await profileRun(kind, dir)
+    const profile = JSON.parse(readFileSync(join(dir, 'run.cpuprofile'), 'utf8')) as Profile
+    rows.push({ kind, cpuMs, layers: split(profile) })
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
 }
 
-const perMember = (ms: number) => (ms / (members + warmup)).toFixed(3)
-console.log(`busy CPU ms per member by layer (${members} members + ${warmup} warm-up per way, profiler on)`)
+const perMember = (ms: number) => (ms / members).toFixed(3)
+console.log(`busy ms per member by layer, timed run of ${members} members per way (profiler on)`)
 console.log(['layer'.padEnd(16), ...rows.map((r) => r.kind.padStart(9))].join(' '))
 for (const layer of [...LAYERS, 'total'] as const) {
   const cells = rows.map((r) =>
@@ -140,3 +136,9 @@ for (const layer of [...LAYERS, 'total'] as const) {
   )
   console.log([layer.padEnd(16), ...cells].join(' '))
 }
+const naive = rows.find((r) => r.kind === 'naive')
+console.log(['CPU ms/member'.padEnd(16), ...rows.map((r) => r.cpuMs.toFixed(3).padStart(9))].join(' '))
+if (naive)
+  console.log(
+    ['÷ naive'.padEnd(16), ...rows.map((r) => (r.cpuMs / naive.cpuMs).toFixed(2).padStart(9))].join(' '),
+  )

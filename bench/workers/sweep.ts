@@ -5,6 +5,7 @@ import { progress } from '../lib/progress.js'
 import { mixedMembers } from '../lib/scenarios.js'
 import { startSimProcess } from '../lib/sim-process.js'
 import { workerArgs, workerDone } from '../lib/worker.js'
+import { profiled } from '../lib/cpu-profile.js'
 import { runKind, type RunKind, type RunResult } from './sweep-runs.js'
 
 // Figures 3, 4 and 5a (issues 7, 15), issue 6's sweep and issue 15's 100k sweep: the same mix of members
@@ -51,11 +52,14 @@ try {
     offset += mix.length
   }
   const runs: RunResult[] = []
-  for (const [i, kind] of args.kinds.entries()) {
-    const mix = mixes[i]!
-    runs.push(await runKind(kind, sim, mix, guids.slice(offset, offset + mix.length), settings))
-    offset += mix.length
-  }
+  // `npm run bench:profile` profiles the timed runs only (not the start, the seeding or the warm-up).
+  await profiled(process.env['MX_BENCH_CPU_PROFILE'], async () => {
+    for (const [i, kind] of args.kinds.entries()) {
+      const mix = mixes[i]!
+      runs.push(await runKind(kind, sim, mix, guids.slice(offset, offset + mix.length), settings))
+      offset += mix.length
+    }
+  })
   await sim.stop()
   rmSync(dir, { recursive: true, force: true })
   workerDone({ runs } satisfies SweepResult)
