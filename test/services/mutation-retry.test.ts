@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { DecodeError, HttpError, TransportError } from '../../src/domain/index.js'
 import type { NexusError } from '../../src/domain/index.js'
 import type { LogLine, RetryBudget } from '../../src/services/config.js'
-import { budgetFor, retryAfterFirst, withRetry } from '../../src/services/retry.js'
+import { budgetFor, retryAfterFirst, retryDelayMs, withRetry } from '../../src/services/retry.js'
 import type { RequestKind } from '../../src/services/retry.js'
 
 // Written against src/services/retry.ts as changed for the fiber-less path (ca20032, decision 0006).
@@ -108,6 +108,14 @@ describe('retryAfterFirst is withRetry after a failed first attempt', () => {
     )
     expect(none.exit).toEqual(Exit.fail(http(503)))
     expect(none.runs).toBe(0)
+  })
+})
+
+describe('retryDelayMs at the longest wait', () => {
+  it('a Retry-After of exactly maxDelayMs is honoured (only a longer one is surfaced)', () => {
+    const budget = { reads: 1, writes: 1, baseDelayMs: 100, maxDelayMs: 1_000 }
+    expect(retryDelayMs(http(429, 1_000), 0, budget, 0.5)).toBe(1_000)
+    expect(retryDelayMs(http(429, 1_001), 0, budget, 0.5)).toBeUndefined()
   })
 })
 
