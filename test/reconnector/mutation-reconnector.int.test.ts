@@ -56,6 +56,7 @@ function leaseRecording(inner: LifecycleStore = memoryStore()) {
 function schedulerRecording() {
   const built: SchedulerDeps[] = []
   const intervals: number[] = []
+  const closes: SchedulerDeps[] = []
   const scheduler = (deps: SchedulerDeps) => {
     built.push(deps)
     const inner = createScheduler(deps)
@@ -65,9 +66,26 @@ function schedulerRecording() {
         intervals.push(ms)
         inner.every(ms, task)
       },
+      close: () => {
+        closes.push(deps)
+        inner.close()
+      },
     }
   }
-  return { scheduler, built, intervals }
+  return { scheduler, built, intervals, closes }
+}
+
+/** A credentials provider that answers only when the test says so; `asked` resolves on the prompt. */
+function heldProvider() {
+  let answer!: () => void
+  let markAsked!: () => void
+  const asked = new Promise<void>((resolve) => (markAsked = resolve))
+  const credentials: NonNullable<ReconnectorOptions['credentials']> = (p) =>
+    new Promise((resolve) => {
+      answer = () => resolve(good(p.fields))
+      markAsked()
+    })
+  return { credentials, asked, answer: () => answer() }
 }
 
 /** What a rejected call rejected with. */
@@ -174,7 +192,7 @@ describe('defaults and wiring', () => {
   })
 })
 
-describe('close', () => {
+describe('close and leases', () => {
   it('refuses every call after close with ReconnectorError closed, naming the member where there is one', async () => {
     const m = member('rc-closed')
     const { r } = make(memoryStore())
@@ -211,6 +229,57 @@ describe('close', () => {
     expect((await env.client.readMember({ userId: m.userId, memberGuid: m.memberGuid })).guid).toBe(
       m.memberGuid,
     )
+  })
+
+  it('close stops the scheduler once, and ends the waits on a member another instance holds (reason: closed)', async () => {
+    const store = memoryStore()
+    const m = member('rc-close-watch')
+    const provider = heldProvider()
+    const a = make(store, { credentials: provider.credentials })
+    const { scheduler, closes } = schedulerRecording()
+    const b = make(store, { scheduler })
+    await a.r.start(m)
+    await provider.asked
+    // A holds the member (its lifecycle waits on the provider); B can only watch it.
+    const watching = b.r.settled(m.memberGuid)
+    const swept = b.r.sweep({ members: [m] })
+    await b.r.close()
+    await b.r.close()
+    expect(closes).toHaveLength(1)
+    expect(await watching).toMatchObject({ memberGuid: m.memberGuid, status: 'running' })
+    expect((await swept).members.map((x) => [x.memberGuid, x.outcome, x.reason])).toEqual([
+      [m.memberGuid, 'unfinished', 'closed'],
+    ])
+    provider.answer()
+    expect((await a.r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    await a.r.close()
+  })
+
+  it('one interval renews the lease of a lifecycle that sends nothing for longer than its lease', async () => {
+    const inner = memoryStore()
+    const m = member('rc-renew')
+    const provider = heldProvider()
+    let renewed!: () => void
+    const renewal = new Promise<void>((resolve) => (renewed = resolve))
+    let asking = false
+    const store: LifecycleStore = {
+      ...inner,
+      acquire: (memberGuid, owner, leaseMs, now) => {
+        if (asking && memberGuid === m.memberGuid) renewed()
+        return inner.acquire(memberGuid, owner, leaseMs, now)
+      },
+    }
+    const { r } = make(store, { credentials: provider.credentials, leaseMs: 300 })
+    await r.start(m)
+    await provider.asked
+    asking = true
+    // The lifecycle waits on its provider: no request, so only the interval can renew its lease.
+    await renewal
+    const record = await inner.get(m.memberGuid)
+    expect(record?.leaseUntil ?? 0).toBeGreaterThan(Date.now())
+    provider.answer()
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    await r.close()
   })
 
   it('a second close is a no-op: the lifecycles parked by the first stay as stored', async () => {
@@ -265,6 +334,29 @@ describe('host calls', () => {
     }
     expect(await refusal(() => r.settled('a/b'))).toMatchObject({ reason: 'invalid', memberGuid: '' })
     expect(await refusal(() => r.settled(7 as never))).toMatchObject({ reason: 'invalid', memberGuid: '' })
+    await r.close()
+  })
+
+  it('every refusal names the argument that failed: options, member, memberGuid, target', async () => {
+    const message = (error: unknown) => (error as Error).message
+    expect(() => createReconnector({ client: env.client, concurrency: 0 })).toThrow(
+      /^invalid options: options\.concurrency/,
+    )
+    const { r } = make(memoryStore())
+    expect(message(await refusal(() => r.start({ userId: '', memberGuid: 'MBR-x' })))).toMatch(
+      /^invalid member: member\.userId/,
+    )
+    expect(message(await refusal(() => r.cancel({ userId: '', memberGuid: 'MBR-x' })))).toMatch(
+      /^invalid member: member\.userId/,
+    )
+    expect(message(await refusal(() => r.settled('a/b')))).toMatch(/^invalid memberGuid: memberGuid/)
+    expect(message(await refusal(() => r.sweep(42 as never)))).toMatch(/^invalid target: target/)
+    expect(message(await refusal(() => r.sweep({ members: [] }, 42 as never)))).toMatch(
+      /^invalid options: options/,
+    )
+    expect(message(await refusal(() => r.resumeAll(42 as never)))).toMatch(/^invalid options: options/)
+    for (const call of [() => r.sweep(42 as never), () => r.resumeAll(42 as never)])
+      expect(await refusal(call)).toMatchObject({ _tag: 'ReconnectorError', reason: 'invalid' })
     await r.close()
   })
 
@@ -333,6 +425,47 @@ describe('host calls', () => {
         connection_status: 'DENIED',
       }),
     ).resolves.toEqual({ routed: false, memberGuid: 'MBR-rc-nobody' })
+    await r.close()
+  })
+
+  it('MFA answers for a member waiting on its credentials are refused and sent nowhere, however they look', async () => {
+    const inner = memoryStore()
+    const m = member('rc-mfa-for-credentials')
+    const { r } = make(inner)
+    await r.start(m)
+    const view = await r.settled(m.memberGuid)
+    const fields = view?.prompt?.type === 'credentials.required' ? view.prompt.fields : []
+    expect(fields.length).toBeGreaterThan(0)
+    // Well-formed credentials, given as MFA answers.
+    expect(await r.submitMfa(m, good(fields))).toEqual({ accepted: false })
+    expect(requests(m.memberGuid).filter((q) => q.method === 'PUT')).toEqual([])
+    expect((await r.view(m))?.prompt?.type).toBe('credentials.required')
+    await r.close()
+  })
+
+  it('cancel of a finished member answers with its stored view', async () => {
+    const m = member('rc-cancel-done')
+    const { r } = make(memoryStore(), { credentials: (p) => Promise.resolve(good(p.fields)) })
+    await r.start(m)
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    const view = await r.cancel(m)
+    expect(view).toMatchObject({ memberGuid: m.memberGuid, status: 'done' })
+    expect(view.outcome?.outcome).toBe('connected')
+    await r.close()
+  })
+
+  it('a lifecycle evicted while it waits on a timer is woken by it and finishes', async () => {
+    const m = member('rc-evicted-timer')
+    // Evict on any timer: every poll wait parks the lifecycle in the store until its wake-up.
+    const { r, events } = make(memoryStore(), {
+      evictAfterMs: 0,
+      credentials: (p) => Promise.resolve(good(p.fields)),
+    })
+    await r.start(m)
+    expect((await r.settled(m.memberGuid))?.outcome?.outcome).toBe('connected')
+    expect(events.some((e) => e.type === 'evicted' && e.memberGuid === m.memberGuid && !e.awaitingUser)).toBe(
+      true,
+    )
     await r.close()
   })
 })

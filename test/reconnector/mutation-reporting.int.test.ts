@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createReconnector } from '../../src/reconnector/index.js'
 import type { ReconnectorEvent, ReconnectorOptions, SweepProgress } from '../../src/reconnector/index.js'
+import { StoreError } from '../../src/stores/errors.js'
 import { memoryStore } from '../../src/stores/index.js'
 import type { LifecycleStore, SweepJournal } from '../../src/stores/index.js'
 import { TIME_SCALE, seedDenied, simEnv } from '../support/sim-env.js'
@@ -102,6 +103,7 @@ describe('sweep', () => {
       byGuid([a, b, c]).map((m) => m.memberGuid),
     )
     expect(report.counts).toEqual({ connected: 3 })
+    expect(report.failures).toEqual([])
     expect(progress).toEqual([0, 1, 2, 3].map((settled) => ({ total: 3, settled })))
     expect(byGuid(opened[0]!.members)).toEqual(byGuid([a, b, c]))
     expect(puts(a.memberGuid)).toBe(1)
@@ -196,30 +198,54 @@ describe('the start loop', () => {
       new Promise<void>((resolve) => (arrived.length >= n ? resolve() : waits.push({ n, resolve })))
     return { store, arrived, open, reached }
   }
-  /** Lets every pending callback run (the in-memory store settles on microtasks only). */
-  const drain = async () => {
-    for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
-  }
   const unknownAtMx = (prefix: string, n: number) =>
     Array.from({ length: n }, (_, i) => ({ userId: `${prefix}-user`, memberGuid: `MBR-${prefix}-${i}` }))
 
-  it('begins at most 64 members at once, however many slots are free', async () => {
-    const { store, arrived, open, reached } = held()
-    const members = unknownAtMx('rp-cap', 70)
-    const { r } = make(store, { concurrency: 100 })
+  it('keeps at most 64 members being begun at once, all through the start, however many slots are free', async () => {
+    const inner = memoryStore()
+    // Every lifecycle write waits until the test fails it (a store error: the member's line, nothing sent).
+    const pending: { guid: string; fail: () => void }[] = []
+    const waits: { n: number; resolve: () => void }[] = []
+    const store: LifecycleStore = {
+      ...inner,
+      create: (record) =>
+        new Promise((_, reject) => {
+          const guid = record.memberGuid
+          pending.push({
+            guid,
+            fail: () => reject(new StoreError({ reason: 'io', message: 'disk gone', memberGuid: guid })),
+          })
+          for (const w of waits) if (pending.length === w.n) w.resolve()
+        }),
+    }
+    const reached = (n: number) =>
+      new Promise<void>((resolve) => (pending.length >= n ? resolve() : waits.push({ n, resolve })))
+    // Lets every pending callback run (the in-memory store settles on microtasks only).
+    const drain = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve))
+    }
+    const members = unknownAtMx('rp-cap', 140)
+    const { r } = make(store, { concurrency: 200 })
     const sweep = r.sweep({ members })
     await reached(64)
     await drain()
-    expect(arrived).toHaveLength(64)
-    // Closed before any write landed: every member is reported closed, none reached MX.
-    await r.close()
-    open()
+    expect(pending).toHaveLength(64)
+    // The first 64 end: the next 64 are begun, and no more.
+    for (const p of pending.slice(0, 64)) p.fail()
+    await reached(128)
+    await drain()
+    expect(pending).toHaveLength(128)
+    for (const p of pending.slice(64)) p.fail()
+    await reached(140)
+    for (const p of pending.slice(128)) p.fail()
     const report = await sweep
-    expect(report.members).toHaveLength(70)
+    expect(report.members).toHaveLength(140)
     expect(new Set(report.members.map((m) => `${m.outcome}/${m.reason}`))).toEqual(
-      new Set(['unfinished/closed']),
+      new Set(['unfinished/storeError']),
     )
-    for (const m of members) expect(requests(m.memberGuid)).toEqual([])
+    expect(new Set(pending.map((p) => p.guid)).size).toBe(140)
+    for (const m of members.slice(0, 3)) expect(requests(m.memberGuid)).toEqual([])
+    await r.close()
   })
 
   it('gives the event loop a turn within every 64 members it begins', async () => {
@@ -298,6 +324,8 @@ describe('resumeAll', () => {
       byGuid(members).map((m) => [m.memberGuid, m.userId, 'connected']),
     )
     expect(report.counts).toEqual({ connected: 5 })
+    expect(report.failures).toEqual([])
+    expect(report.quarantined).toEqual([])
     expect(progress).toEqual([0, 1, 2, 3, 4, 5].map((settled) => ({ total: 5, settled })))
     const sorted = members.map((m) => m.memberGuid).sort()
     expect(pages).toEqual([undefined, sorted[1], sorted[3], sorted[4]])
@@ -327,6 +355,26 @@ describe('resumeAll', () => {
     expect(report.members.map((x) => [x.memberGuid, x.outcome])).toEqual([[m.memberGuid, 'connected']])
     expect(requests(m.memberGuid)).toHaveLength(calls)
     expect(await inner.openSweeps()).toEqual([])
+    await r.close()
+  })
+
+  it('an open journal naming a member under the wrong user: reported notFound, the member left as it is', async () => {
+    const inner = memoryStore()
+    const m = member('rp-wrong-user')
+    const { r: first } = make(inner)
+    expect((await first.sweep({ members: [m] })).members[0]).toMatchObject({ outcome: 'connected' })
+    await first.close()
+    const stored = await inner.get(m.memberGuid)
+    const calls = requests(m.memberGuid).length
+    const wrong = { userId: 'rp-someone-else', memberGuid: m.memberGuid }
+    await inner.openSweep({ id: 'wrong', holder: 'gone/1', startedAt: Date.now(), members: [wrong] })
+    const { r } = make(inner)
+    const report = await r.resumeAll()
+    expect(report.members.map((x) => [x.memberGuid, x.outcome, x.reason])).toEqual([
+      [m.memberGuid, 'unfinished', 'notFound'],
+    ])
+    expect(await inner.get(m.memberGuid)).toEqual(stored)
+    expect(requests(m.memberGuid)).toHaveLength(calls)
     await r.close()
   })
 
