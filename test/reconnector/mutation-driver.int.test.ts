@@ -441,3 +441,129 @@ describe('a scheduling engine that runs members in other processes (docs/scale-o
     await r.close()
   })
 })
+
+describe('members parked on their users, looked at again (reconnector.md: parked ones are asked again when a provider exists)', () => {
+  /** Parks the members with a reconnector that has no provider, then closes it. */
+  async function parked(store: LifecycleStore, ...members: { userId: string; memberGuid: string }[]) {
+    const first = make(store)
+    const report = await first.r.sweep({ members })
+    expect(report.members.map((x) => x.outcome)).toEqual(members.map(() => 'awaitingUser'))
+    await first.r.close()
+  }
+
+  it('start on a parked member returns its view and does not ask the provider again', async () => {
+    const store = memoryStore()
+    const m = member('md-parked-start')
+    let asked = 0
+    const { r, events } = make(store, {
+      credentials: () => {
+        asked += 1
+        return Promise.resolve(undefined)
+      },
+    })
+    await r.start(m)
+    expect((await r.settled(m.memberGuid))?.prompt?.type).toBe('credentials.required')
+    expect(asked).toBe(1)
+    const again = await r.start(m)
+    expect(again.status).toBe('waiting')
+    expect((await r.settled(m.memberGuid))?.prompt?.type).toBe('credentials.required')
+    await r.close()
+    expect(asked).toBe(1)
+    expect(events.filter((e) => e.type === 'prompt')).toHaveLength(1)
+  })
+
+  it('resumeAll without providers leaves parked members where they are: none is leased or read', async () => {
+    const inner = memoryStore()
+    const m = member('md-parked-noprov')
+    await parked(inner, m)
+    const before = requests(m.memberGuid).length
+    let acquires = 0
+    const store: LifecycleStore = {
+      ...inner,
+      acquire: (...args) => {
+        if (args[0] === m.memberGuid) acquires += 1
+        return inner.acquire(...args)
+      },
+    }
+    const { r, events } = make(store)
+    const report = await r.resumeAll()
+    expect(report.members).toEqual([
+      expect.objectContaining({ memberGuid: m.memberGuid, outcome: 'awaitingUser' }),
+    ])
+    await r.close()
+    expect(acquires).toBe(0)
+    expect(requests(m.memberGuid)).toHaveLength(before)
+    expect(events.filter((e) => e.type === 'prompt')).toHaveLength(0)
+  })
+
+  it('resumeAll with a provider that declines: each member is asked once more and parked again, one slot for all', async () => {
+    const inner = memoryStore()
+    const [a, b] = [member('md-decline-a'), member('md-decline-b')]
+    await parked(inner, a, b)
+    const asked: string[] = []
+    const { r, events } = make(inner, {
+      concurrency: 1,
+      credentials: (p) => {
+        asked.push(p.memberGuid)
+        return Promise.resolve(undefined)
+      },
+    })
+    const report = await r.resumeAll()
+    expect(report.members.map((x) => x.outcome)).toEqual(['awaitingUser', 'awaitingUser'])
+    expect(asked.sort()).toEqual([a.memberGuid, b.memberGuid].sort())
+    // Parked again: out of memory, lease given back.
+    for (const x of [a, b]) {
+      expect(events).toContainEqual(
+        expect.objectContaining({ type: 'evicted', memberGuid: x.memberGuid, awaitingUser: true }),
+      )
+      expect((await inner.get(x.memberGuid))?.owner ?? null).toBeNull()
+    }
+    await r.close()
+  })
+
+  it('a member finished by another writer while its lease is taken is not run here; its stored outcome is reported', async () => {
+    const inner = memoryStore()
+    const m = member('md-finished-meanwhile')
+    await parked(inner, m)
+    let finishIt = true
+    const store: LifecycleStore = {
+      ...inner,
+      acquire: async (...args) => {
+        if (finishIt && args[0] === m.memberGuid) {
+          finishIt = false
+          const row = (await inner.get(m.memberGuid))!
+          const outcome = { outcome: 'cancelled', connectionStatus: 'DENIED' }
+          await inner.save(
+            m.memberGuid,
+            {
+              expectedVersion: row.version,
+              state: 'cancelled',
+              status: 'done',
+              wakeAt: null,
+              snapshot: row.snapshot,
+              outcome,
+            },
+            [{ type: 'outcome', data: outcome }],
+          )
+        }
+        return inner.acquire(...args)
+      },
+    }
+    let asked = 0
+    const { r } = make(store, {
+      credentials: (p) => {
+        asked += 1
+        return Promise.resolve(good(p.fields))
+      },
+    })
+    const report = await r.resumeAll()
+    expect(finishIt).toBe(false)
+    expect(report.members).toEqual([
+      expect.objectContaining({ memberGuid: m.memberGuid, outcome: 'cancelled' }),
+    ])
+    expect(asked).toBe(0)
+    expect(puts(m.memberGuid)).toBe(0)
+    expect((await inner.get(m.memberGuid))?.owner ?? null).toBeNull()
+    await r.close()
+  })
+})

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { systemClock } from '../../src/bridge/clock.js'
 import { createReconnector } from '../../src/reconnector/index.js'
 import type { ReconnectorEvent, ReconnectorOptions } from '../../src/reconnector/index.js'
 import { StoreError } from '../../src/stores/errors.js'
@@ -222,6 +223,33 @@ describe('what a live lifecycle stores (reconnector.md: history; stored before t
     expect(done?.outcome?.outcome).toBe('needsCredentials')
     expect(done?.outcome).not.toHaveProperty('reason')
     expect((await store.get(m.memberGuid))?.outcome).not.toHaveProperty('reason')
+    await r.close()
+  })
+})
+
+describe('a user deadline that passes on an MFA prompt (reconnector.md, Sweep report: userDeadlinePassed)', () => {
+  it('ends needsMfa with reason userDeadlinePassed, stored with the outcome', async () => {
+    const clock = { offset: 0, now: () => Date.now() + clock.offset, sleep: systemClock.sleep }
+    const store = memoryStore({ clock: () => clock.now() })
+    const m = member('ml-mfa-deadline')
+    // docs/simulator.md: the password `challenge` leads to one TEXT challenge; nobody answers it.
+    const { r } = make(store, {
+      clock,
+      credentials: (p) =>
+        Promise.resolve(
+          p.fields.map((f) => ({ guid: f.guid, value: f.type === 'PASSWORD' ? 'challenge' : 'mxuser' })),
+        ),
+    })
+    await r.start(m)
+    const waiting = await r.settled(m.memberGuid)
+    expect(waiting?.prompt?.type).toBe('mfa.required')
+    clock.offset += 7_200_000
+    const ended = await r.settled(m.memberGuid)
+    expect(ended?.outcome).toMatchObject({ outcome: 'needsMfa', reason: 'userDeadlinePassed' })
+    expect((await store.get(m.memberGuid))?.outcome).toMatchObject({
+      outcome: 'needsMfa',
+      reason: 'userDeadlinePassed',
+    })
     await r.close()
   })
 })
