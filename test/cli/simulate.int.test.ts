@@ -28,6 +28,7 @@ interface Info {
  */
 function capturing(out: string[]) {
   let stop!: (signal: string) => void
+  let linesWhenAsked: number | undefined
   let printed!: (line: string) => void
   const firstLine = new Promise<string>((resolve) => (printed = resolve))
   const ctx: CliContext = {
@@ -39,9 +40,14 @@ function capturing(out: string[]) {
       out.push(`ERR ${line}`)
       printed(`ERR ${line}`)
     },
-    waitForStop: () => new Promise((resolve) => (stop = resolve)),
+    waitForStop: () => {
+      linesWhenAsked ??= out.length
+      return new Promise((resolve) => (stop = resolve))
+    },
   }
-  return { ctx, firstLine, stop: (signal: string) => stop(signal) }
+  // How many lines were printed when the command asked for its stop request: none, so a Ctrl+C right
+  // after the lines a caller waits on (URLs, keys) finds the listener in place.
+  return { ctx, firstLine, stop: (signal: string) => stop(signal), linesWhenAsked: () => linesWhenAsked }
 }
 
 /** The first line printed, or a failure naming the exit code if the command ended without printing. */
@@ -55,12 +61,13 @@ async function firstLineOf(firstLine: Promise<string>, done: Promise<number>): P
 describe('simulate (in process)', () => {
   it('prints JSON info, serves SSO + Nexus + control, seeds members, stops on request', async () => {
     const out: string[] = []
-    const { ctx, firstLine, stop } = capturing(out)
+    const { ctx, firstLine, stop, linesWhenAsked } = capturing(out)
     const done = main(
       ['simulate', '--port', '0', '--seed', '42', '--members', '13', '--json', '--frozen-clock'],
       ctx,
     )
     const info = JSON.parse(await firstLineOf(firstLine, done)) as Info
+    expect(linesWhenAsked()).toBe(0)
     expect(info).toMatchObject({
       clientId: 'mx-sim-client',
       apiKey: 'sim_7b378804fc399502bce824169cf1ea00',

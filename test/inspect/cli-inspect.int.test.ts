@@ -18,21 +18,32 @@ beforeAll(() => {
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** A context whose stop arrives when `onStop` (run once the command waits for it) resolves. */
+/**
+ * A context whose stop arrives when `onStop` (run once the page's URL is printed) resolves. The command asks
+ * for its stop request before it prints that line (a Ctrl+C right after it must find the listener), and the
+ * context checks it did.
+ */
 function stoppable(onStop: (url: string) => Promise<void>) {
   const out: string[] = []
   const err: string[] = []
+  let printedUrl: (url: string) => void = () => undefined
+  const urlPrinted = new Promise<string>((resolve) => (printedUrl = resolve))
+  let askedBeforeUrl: boolean | undefined
+  const urlOf = (line: string) => /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1]
   const ctx: CliContext = {
     out: (line) => void out.push(line),
-    err: (line) => void err.push(line),
+    err: (line) => {
+      err.push(line)
+      const url = urlOf(line)
+      if (url !== undefined) printedUrl(url)
+    },
     waitForStop: async () => {
-      const url = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(err.join('\n'))?.[1]
-      if (url === undefined) throw new Error('no inspect page URL printed')
-      await onStop(url)
+      askedBeforeUrl = urlOf(err.join('\n')) === undefined
+      await onStop(await urlPrinted)
       return 'SIGINT'
     },
   }
-  return { ctx, out, err }
+  return { ctx, out, err, askedBeforeUrl: () => askedBeforeUrl }
 }
 
 describe('mx-reconnect inspect', () => {
@@ -50,6 +61,8 @@ describe('mx-reconnect inspect', () => {
       c.ctx,
     )
     expect(code).toBe(0)
+    // Listening for Ctrl+C before saying where the page is (a stop right after that line must not kill it).
+    expect(c.askedBeforeUrl()).toBe(true)
     expect(seen?.page).toContain('<title>mx-reconnect inspect</title>')
     expect(seen?.page).not.toMatch(/<script[^>]+src=|<link[^>]+href=["']?https?:/) // nothing from a CDN
     expect(seen?.svg).toContain('id="state:credentials.awaiting"')

@@ -122,8 +122,9 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   inspector?.stop()
   for (const line of demoReport(result)) ctx.out(line)
   if (inspectPage) {
+    const stop = ctx.waitForStop()
     ctx.err(`The demo is done; the inspect page stays at ${inspectPage.url} until Ctrl-C`)
-    await ctx.waitForStop()
+    await stop
     await inspectPage.close()
   }
   return result.mismatches.length === 0 ? 0 : 1

@@ -31,8 +31,10 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
   const dbPath = openStorePath(flags.store)
   const port = intFlag('port', flags.port, 4020, { min: 0, max: 65_535 })
   const page = await startInspectServer({ dbPath, port })
+  // Listening before the line a caller waits on: a Ctrl+C right after it must find the listener.
+  const stop = ctx.waitForStop()
   ctx.err(`inspect page for sqlite:${dbPath} at ${page.url} (Ctrl-C to stop)`)
-  const signal = await ctx.waitForStop()
+  const signal = await stop
   await page.close()
   ctx.err(`stopped (${signal})`)
   return 0

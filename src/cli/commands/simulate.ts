@@ -163,6 +163,8 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     timeScale,
     members: seeded,
   }
+  // Listening before the lines a caller waits on: a Ctrl+C right after them must find the listener.
+  const stop = ctx.waitForStop()
   if (flags.json === true) ctx.out(JSON.stringify(info))
   else {
     ctx.out(`mx-reconnect simulator (seed ${seedValue}, ${profile} profile, time scale ${timeScale})`)
@@ -178,7 +180,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     }
     ctx.out('Stop with Ctrl+C.')
   }
-  const signal = await ctx.waitForStop()
+  const signal = await stop
   await sim.close()
   if (flags.json !== true) ctx.out(`simulator stopped (${signal})`)
   return 0

@@ -178,6 +178,8 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
         if (event.type === 'outcome') counts[event.output.outcome] = (counts[event.output.outcome] ?? 0) + 1
       },
     })
+    // Listening before the first line a caller may act on: a Ctrl+C right after it must find the listener.
+    const stopRequested = ctx.waitForStop()
     if (dispatch !== undefined) {
       await dispatch.start()
       ctx.err(
@@ -188,7 +190,7 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
     }
     const progress = createProgress(ctx, resume ? 'resume' : 'sweep')
     let stopped = false
-    const stop = ctx.waitForStop().then((signal) => {
+    const stop = stopRequested.then((signal) => {
       stopped = true
       return { stopped: signal }
     })

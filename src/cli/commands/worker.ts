@@ -129,8 +129,10 @@ async function run(argv: readonly string[], ctx: CliContext): Promise<number> {
       Promise.reject(new Error(`cannot start on ${store.description}: ${oneLine(error)}`)),
     )
     worker = started
+    // Listening before the line a caller waits on: a Ctrl+C right after it must find the listener.
+    const stop = ctx.waitForStop()
     ctx.err(`worker ${workerName}: taking work from ${store.description} (concurrency ${concurrency})`)
-    const signal = await ctx.waitForStop()
+    const signal = await stop
     const running = started.engine.running().length
     ctx.err(`worker ${workerName}: ${signal}, stopping (${running} lifecycles running)`)
     await started.stop({ graceMs })
