@@ -34,6 +34,8 @@ export interface Live {
   version: number
   /** The tail of this member's save chain: resolves when every snapshot seen so far is stored. */
   chain: Promise<void>
+  /** Saves queued on the chain and not yet answered: a lifecycle is evicted only once its last is stored. */
+  saving: number
   lastState: string
   /** A prompt is out that nobody answered yet (a `needs…` outcome now means the user's deadline passed). */
   awaitingUser: boolean
@@ -173,8 +175,9 @@ export function createLives(deps: LiveDeps): Lives {
       return
     }
     const stored = actor.getPersistedSnapshot()
+    entry.saving += 1
     entry.chain = entry.chain.then(async () => {
-      if (entry.lost) return
+      if (entry.lost) return void (entry.saving -= 1)
       const entries = entry.pending.length === 0 ? history : [...entry.pending.splice(0), ...history]
       try {
         const update = {
@@ -189,8 +192,10 @@ export function createLives(deps: LiveDeps): Lives {
           { ...update, snapshot: stored, ...(outcome ? { outcome } : {}) },
           entries,
         )
+        entry.saving -= 1
         entry.version = record.version
       } catch (error) {
+        entry.saving -= 1
         emit({ type: 'error', memberGuid: entry.ref.memberGuid, error: toErrorData(error) })
         // A conflict means another owner moved the record; any other failure means the next side effect
         // could not be preceded by its state. Either way this actor stops, and its waiters are told.
@@ -217,6 +222,9 @@ export function createLives(deps: LiveDeps): Lives {
   function maybeEvict(entry: Live) {
     const actor = entry.actor
     if (!actor || entry.busy > 0 || entry.lost || live.get(entry.ref.memberGuid) !== entry) return
+    // A later snapshot is still to be stored (a provider that failed at once queues the parked state right
+    // behind the prompt's): evicting now would release the lease that save needs.
+    if (entry.saving > 0) return
     const snapshot = actor.getSnapshot()
     if (snapshot.status !== 'active') return
     if (storeStatus(snapshot, clock.now(), evictAfterMs) !== 'waiting') return
@@ -307,6 +315,7 @@ export function createLives(deps: LiveDeps): Lives {
       actor: undefined,
       version: record.version,
       chain: Promise.resolve(),
+      saving: 0,
       lastState: record.state,
       awaitingUser: viewOfRecord(record).prompt !== undefined,
       busy: pinned ? 1 : 0,
