@@ -162,6 +162,18 @@ describe('defaults and wiring', () => {
     await r.close()
   })
 
+  it('a sweep line times its member on the reconnector’s clock: a finite span within the sweep', async () => {
+    const m = member('rc-line-time')
+    const { r } = make(memoryStore(), { credentials: (p) => Promise.resolve(good(p.fields)) })
+    const report = await r.sweep({ members: [m] })
+    const line = report.members[0]!
+    expect(line.outcome).toBe('connected')
+    expect(Number.isFinite(line.durationMs)).toBe(true)
+    expect(line.durationMs).toBeGreaterThanOrEqual(0)
+    expect(line.durationMs).toBeLessThanOrEqual(report.durationMs)
+    await r.close()
+  })
+
   it('at most 32 lifecycles run at once by default', async () => {
     const inner = memoryStore()
     const members = Array.from({ length: 34 }, (_, i) => member(`rc-limit-${i}`))
