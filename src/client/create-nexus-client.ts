@@ -3,9 +3,9 @@ import { TransportError } from '../domain/index.js'
 import type { NexusError } from '../domain/index.js'
 import { checkArguments, type CheckedCall } from '../services/arguments.js'
 import { parseConfig } from '../services/config.js'
-import type { NexusClientConfig } from '../services/config.js'
+import type { NexusClientConfig, NexusClock } from '../services/config.js'
 import { hotRuntime } from '../services/hot-runtime.js'
-import { layerFromConfig } from '../services/layers.js'
+import { layerFromConfig, toEffectClock } from '../services/layers.js'
 import type { NexusServices } from '../services/layers.js'
 import { fastPathOf, NexusApi } from '../services/nexus-api.js'
 import type { FastPath, NexusApiService } from '../services/nexus-api.js'
@@ -89,6 +89,19 @@ const resumeAggregation = (api: Api, a: Parameters<Api['resumeAggregation']>[0])
 const aggregateMember = (api: Api, a: Parameters<Api['aggregateMember']>[0]) => api.aggregateMember(a)
 const readJob = (api: Api, a: Parameters<Api['readJob']>[0]) => api.readJob(a)
 const oauthWindowUri = (api: Api, a: Parameters<Api['oauthWindowUri']>[0]) => api.oauthWindowUri(a)
+
+/**
+ * The client's services as a layer for Effect users. The runtime's context carries the services but not its
+ * FiberRefs: an injected clock (a FiberRef, `Layer.setClock`) is set again, so session windows and retry waits
+ * follow the same clock as the facade's.
+ */
+function clientLayer(
+  runtime: ManagedRuntime.ManagedRuntime<NexusServices, never>,
+  clock: NexusClock | undefined,
+): Layer.Layer<NexusServices> {
+  const services = Layer.effectContext(Effect.map(runtime.runtimeEffect, (rt) => rt.context))
+  return clock === undefined ? services : Layer.merge(services, Layer.setClock(toEffectClock(clock)))
+}
 
 /**
  * Creates a Nexus client: a promise facade over the Effect services (Transport, Sessions, NexusApi).
@@ -245,7 +258,7 @@ export function createNexusClient(config: NexusClientConfig): NexusClient {
       closed = true
       await runtime.dispose()
     },
-    layer: Layer.effectContext(Effect.map(runtime.runtimeEffect, (rt) => rt.context)),
+    layer: clientLayer(runtime, resolved.right.clock),
     runtime,
   }
   return client
