@@ -183,7 +183,7 @@ describe('no save that stores nothing new (issue 15: fewer store operations per 
     const { saves, settled } = await savesOf('ml2-saves-decline', 'decline')
     expect(settled?.prompt?.type).toBe('credentials.required')
     for (let i = 1; i < saves.length; i++) expect(saves[i], `save ${i}`).not.toBe(saves[i - 1])
-    const waiting = saves.filter((s) => JSON.parse(s).status === 'waiting')
+    const waiting = saves.filter((s) => (JSON.parse(s) as { status: string }).status === 'waiting')
     expect(waiting).toHaveLength(1)
   })
 })
