@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LifecycleView, ReconnectorEvent } from '../../src/reconnector/index.js'
 import { memoryStore } from '../../src/stores/index.js'
 import { simEnv } from '../support/sim-env.js'
-import { deniedMember, good, makeReconnector, requestsOf, type SimEnv } from './support/reconnector-env.js'
+import {
+  deniedMember,
+  good,
+  makeReconnector,
+  requestsOf,
+  turns,
+  type SimEnv,
+} from './support/reconnector-env.js'
 
 // Survivors of the Stryker runs over src/reconnector/driver.ts (docs/testing.md ²³): `settled` on a member
 // that waits on a timer out of memory (reconnector.md: `settled` ends "done, or waiting on the user with a
@@ -26,8 +33,11 @@ describe('settled on a member waiting on a timer out of memory (reconnector.md: 
     const store = memoryStore()
     const m = member('md2-timer')
     const settles: Promise<LifecycleView | undefined>[] = []
-    // evictAfterMs 0: every wait on a timer (each job poll) drops the lifecycle from memory.
+    // evictAfterMs 0: every wait on a timer (each job poll) drops the lifecycle from memory. Polls at a
+    // tenth of real time (a 300 ms floor): a wait of a few ms could be over before its state is stored on
+    // a loaded machine (then the lifecycle stays in memory and nothing is evicted).
     const { r } = makeReconnector(env, store, {
+      policy: { timeScale: 0.1, userResponseMs: 3_600_000 },
       evictAfterMs: 0,
       credentials: (p) => Promise.resolve(good(p.fields)),
       onEvent: (e: ReconnectorEvent) => {
@@ -81,5 +91,35 @@ describe('resumeAll with an MFA provider only (reconnector.md: parked ones are a
       .filter((q) => q.method === 'PUT')
       .map((q) => (q.path.endsWith('/resume') ? 'resume' : 'update'))
     expect(writes).toEqual(['update', 'resume'])
+  })
+})
+
+describe('a parked member another live instance holds (reconnector.md: a member another process holds is re-read until it ends or its lease lapses)', () => {
+  it('settled does not take it for parked while the lease holds; once the lease lapses it gives the parked view, and nothing runs here', async () => {
+    const store = memoryStore()
+    const m = member('md2-held')
+    const first = makeReconnector(env, store)
+    await first.r.start(m)
+    expect((await first.r.settled(m.memberGuid))?.prompt?.type).toBe('credentials.required')
+    await first.r.close()
+    // Another instance (another owner: never taken over at once) leases the parked row for 2 s.
+    expect(await store.acquire(m.memberGuid, 'elsewhere/1', 2_000)).toBe(true)
+    const before = requestsOf(env).requests(m.memberGuid).length
+    const second = makeReconnector(env, store, { credentials: () => Promise.resolve(undefined) })
+    let resolved = false
+    const settling = second.r.settled(m.memberGuid).then((view) => {
+      resolved = true
+      return view
+    })
+    // Many turns: a settled that took the held row for parked would have resolved by now.
+    await turns(50)
+    expect(resolved).toBe(false)
+    const view = await settling
+    expect(view?.status).toBe('waiting')
+    expect(view?.prompt?.type).toBe('credentials.required')
+    await second.r.close()
+    // The lapsed lease is not taken for running it here: no prompt asked, nothing sent.
+    expect(second.events.filter((e) => e.type === 'prompt')).toEqual([])
+    expect(requestsOf(env).requests(m.memberGuid)).toHaveLength(before)
   })
 })

@@ -88,7 +88,9 @@ describe('userDeadlinePassed only for a user who did not answer in time (reconne
     const { r, events } = makeReconnector(env, memoryStore(), {
       evictAfterMs: 0,
       credentials: (p) => Promise.resolve(bad(p.fields)),
-      policy: { ...hourPolicy, attempts: { credentials: 2 } },
+      // Polls at a tenth of real time (a 300 ms floor), so each poll's wait is still ahead when its state
+      // is stored, however loaded the machine: evictAfterMs 0 then evicts it.
+      policy: { ...hourPolicy, timeScale: 0.1, attempts: { credentials: 2 } },
     })
     await r.start(m)
     const done = await r.settled(m.memberGuid)
