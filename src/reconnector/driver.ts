@@ -31,7 +31,7 @@ export interface DriverDeps {
 
 /** How `begin` treats an existing record. */
 export interface BeginOptions {
-  /** A sweep's start: a member finished at or after it counts as done by this sweep (not started again). */
+  /** A sweep's start: a member finished after it (a later `updatedAt`) counts as done by this sweep (not started again). */
   readonly since?: number
   /** Activate a member parked on the user now, so an automated provider is asked (`resumeAll`). */
   readonly answerNow?: boolean
