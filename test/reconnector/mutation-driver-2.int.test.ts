@@ -2,14 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LifecycleView, ReconnectorEvent } from '../../src/reconnector/index.js'
 import { memoryStore } from '../../src/stores/index.js'
 import { simEnv } from '../support/sim-env.js'
-import {
-  deniedMember,
-  good,
-  makeReconnector,
-  requestsOf,
-  turns,
-  type SimEnv,
-} from './support/reconnector-env.js'
+import { deniedMember, good, makeReconnector, requestsOf, type SimEnv } from './support/reconnector-env.js'
 
 // Survivors of the Stryker runs over src/reconnector/driver.ts (docs/testing.md ²³): `settled` on a member
 // that waits on a timer out of memory (reconnector.md: `settled` ends "done, or waiting on the user with a
@@ -102,19 +95,20 @@ describe('a parked member another live instance holds (reconnector.md: a member 
     await first.r.start(m)
     expect((await first.r.settled(m.memberGuid))?.prompt?.type).toBe('credentials.required')
     await first.r.close()
-    // Another instance (another owner: never taken over at once) leases the parked row for 2 s.
-    expect(await store.acquire(m.memberGuid, 'elsewhere/1', 2_000)).toBe(true)
+    // Another instance (another owner: never taken over at once) leases the parked row for 3 s.
+    const leasedAt = Date.now()
+    expect(await store.acquire(m.memberGuid, 'elsewhere/1', 3_000)).toBe(true)
     const before = requestsOf(env).requests(m.memberGuid).length
     const second = makeReconnector(env, store, { credentials: () => Promise.resolve(undefined) })
-    let resolved = false
+    let resolvedAt = 0
     const settling = second.r.settled(m.memberGuid).then((view) => {
-      resolved = true
+      resolvedAt = Date.now()
       return view
     })
-    // Many turns: a settled that took the held row for parked would have resolved by now.
-    await turns(50)
-    expect(resolved).toBe(false)
     const view = await settling
+    // Not before the lease lapsed (a settled that took the held row for parked resolves at once). A bound
+    // one way only: a slow machine makes it later, never earlier.
+    expect(resolvedAt).toBeGreaterThanOrEqual(leasedAt + 3_000)
     expect(view?.status).toBe('waiting')
     expect(view?.prompt?.type).toBe('credentials.required')
     await second.r.close()
